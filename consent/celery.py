@@ -1,0 +1,11 @@
+"""The Celery application; its settings are the CELERY_* names in consent.settings."""
+
+import os
+
+from celery import Celery
+
+os.environ.setdefault("DJANGO_SETTINGS_MODULE", "consent.settings")
+
+app = Celery("assent")
+app.config_from_object("django.conf:settings", namespace="CELERY")
+app.autodiscover_tasks(["ledger", "consent", "consent.hooks", "consent.accounts"])

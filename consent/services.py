@@ -1,0 +1,285 @@
+"""Writes of the consent domain: sites, purposes, banner versions, subjects and recorded choices."""
+
+import hashlib
+import json
+import secrets
+from collections.abc import Mapping
+from datetime import datetime, timedelta
+from typing import Any
+
+from django.contrib.auth.models import AbstractBaseUser
+from django.core.exceptions import ValidationError
+from django.db import IntegrityError, transaction
+
+from consent.hooks import services as hooks_services
+from consent.models import BannerVersion, Organization, Purpose, Site, Subject
+from ledger import services as ledger_services
+from ledger.services import Receipt
+
+
+class ConsentInputError(ValueError):
+    """A write was refused; `field` names the input at fault."""
+
+    def __init__(self, field: str, message: str) -> None:
+        super().__init__(f"{field}: {message}")
+        self.field = field
+        self.message = message
+
+
+class BannerIncomplete(ConsentInputError):
+    """A banner cannot be published while a locale lacks its texts."""
+
+
+def canonical_json(value: Any) -> bytes:
+    """Return the one byte string a JSON value hashes to: sorted keys, no spaces, UTF-8."""
+    return json.dumps(value, sort_keys=True, separators=(",", ":"), ensure_ascii=False).encode()
+
+
+def site_create(
+    *,
+    organization: Organization,
+    name: str,
+    key: str,
+    privacy_policy_url: str,
+    locales: list[str],
+    default_locale: str,
+    allowed_origins: list[str] | None = None,
+    consent_lifetime_days: int = 365,
+    honour_gpc: bool = True,
+    cookie_domain: str = "",
+) -> Site:
+    """Create a site with a fresh identity secret, after validating every field."""
+    if default_locale not in locales:
+        raise ConsentInputError("default_locale", f"{default_locale!r} is not one of the site's locales {locales}")
+    site = Site(
+        organization=organization,
+        name=name,
+        key=key,
+        privacy_policy_url=privacy_policy_url,
+        locales=locales,
+        default_locale=default_locale,
+        allowed_origins=allowed_origins or [],
+        consent_lifetime_days=consent_lifetime_days,
+        honour_gpc=honour_gpc,
+        cookie_domain=cookie_domain,
+        identity_secret=secrets.token_urlsafe(32),
+    )
+    try:
+        site.full_clean()
+    except ValidationError as exc:
+        field, messages = next(iter(exc.message_dict.items()))
+        raise ConsentInputError(field, " ".join(messages)) from None
+    site.save()
+    return site
+
+
+def banner_content(*, site: Site) -> dict[str, Any]:
+    """Return the snapshot a banner version freezes: texts per locale, purposes and the policy URL."""
+    purposes = list(site.purposes.prefetch_related("translations").order_by("order", "slug"))
+    texts: dict[str, dict[str, Any]] = {}
+    for text in site.banner_texts.all():
+        if text.locale not in site.locales:
+            continue
+        texts[text.locale] = {
+            field: getattr(text, field)
+            for field in (
+                "title",
+                "body",
+                "accept_all",
+                "reject_all",
+                "customize",
+                "save",
+                "close",
+                "preferences_title",
+                "policy_link",
+                "settings_link",
+                "always_on",
+                "objection",
+                "gpc_notice",
+                "direction",
+            )
+        }
+        texts[text.locale]["purposes"] = {}
+    for locale in site.locales:
+        if locale not in texts:
+            raise BannerIncomplete("locales", f"no banner texts for locale {locale!r}")
+    for purpose in purposes:
+        translations = {t.locale: t for t in purpose.translations.all()}
+        for locale in site.locales:
+            if locale not in translations:
+                raise BannerIncomplete("purposes", f"purpose {purpose.slug!r} has no {locale!r} translation")
+            texts[locale]["purposes"][purpose.slug] = {
+                "name": translations[locale].name,
+                "description": translations[locale].description,
+            }
+    if not purposes:
+        raise BannerIncomplete("purposes", "a banner needs at least one purpose")
+    return {
+        "site": site.key,
+        "policy_url": site.privacy_policy_url,
+        "locales": list(site.locales),
+        "default_locale": site.default_locale,
+        "purposes": [
+            {
+                "slug": p.slug,
+                "legal_basis": p.legal_basis,
+                "required": p.required,
+                "consent_mode": list(p.consent_mode_signals),
+                "cookies": list(p.cookies),
+                "vendors": list(p.vendors),
+                "sale_share": p.sale_share,
+            }
+            for p in purposes
+        ],
+        "texts": texts,
+    }
+
+
+def banner_diff(old: Mapping[str, Any] | None, new: Mapping[str, Any]) -> list[str]:
+    """Describe, one line each, how new differs from old (what an operator confirms before publishing)."""
+    if old is None:
+        return ["first version"]
+    changes: list[str] = []
+
+    def walk(path: str, a: Any, b: Any) -> None:
+        if isinstance(a, dict) and isinstance(b, dict):
+            for key in sorted(set(a) | set(b)):
+                walk(f"{path}.{key}" if path else str(key), a.get(key), b.get(key))
+        elif isinstance(a, list) and isinstance(b, list) and path == "purposes":
+            old_by_slug = {p["slug"]: p for p in a}
+            new_by_slug = {p["slug"]: p for p in b}
+            for slug in sorted(set(old_by_slug) | set(new_by_slug)):
+                walk(f"purposes[{slug}]", old_by_slug.get(slug), new_by_slug.get(slug))
+        elif a != b:
+            if a is None:
+                changes.append(f"{path}: added {b!r}")
+            elif b is None:
+                changes.append(f"{path}: removed {a!r}")
+            else:
+                changes.append(f"{path}: {a!r} → {b!r}")
+
+    walk("", dict(old), dict(new))
+    return changes
+
+
+def banner_publish(*, site: Site, material: bool, user: AbstractBaseUser | None = None) -> tuple[BannerVersion, bool]:
+    """Freeze the site's current texts and purposes as a new version; return (version, created).
+
+    Publishing unchanged content returns the latest version: a version is its content.
+    """
+    content = banner_content(site=site)
+    content_hash = hashlib.sha256(canonical_json(content)).hexdigest()
+    with transaction.atomic():
+        # Lock the site row so two publishers cannot both take the next number.
+        Site.objects.select_for_update().get(pk=site.pk)
+        latest = site.banner_versions.order_by("-number").first()
+        if latest is not None and latest.content_hash == content_hash:
+            return latest, False
+        version = BannerVersion.objects.create(
+            site=site,
+            number=(latest.number + 1) if latest else 1,
+            content=content,
+            content_hash=content_hash,
+            # The first version is always material: nobody has been asked anything yet.
+            material=material or latest is None,
+            published_by=user if user is not None and user.is_authenticated else None,
+        )
+    return version, True
+
+
+def subject_get_or_create(*, site: Site, external_id: str, kind: str = Subject.Kind.VISITOR) -> Subject:
+    """Return the subject a customer's id stands for on this site, creating its pseudonym on first sight."""
+    if not external_id or len(external_id) > 128:
+        raise ConsentInputError("subject", "must be 1 to 128 characters")
+    subject = Subject.objects.filter(site=site, external_id=external_id).first()
+    if subject is not None:
+        return subject
+    pseudonym = secrets.token_hex(16)
+    try:
+        with transaction.atomic():
+            return Subject.objects.create(
+                site=site,
+                external_id=external_id,
+                kind=kind,
+                pseudonym=pseudonym,
+                ledger_key=ledger_services.subject_key(site=site.key, subject=pseudonym),
+            )
+    except IntegrityError:
+        # Another request created it first; theirs is the one.
+        return Subject.objects.get(site=site, external_id=external_id)
+
+
+def _known_purposes(*, site: Site, banner_version: str) -> tuple[BannerVersion | None, dict[str, dict[str, Any]]]:
+    """Return the version a choice was made under and the purposes it showed, by slug."""
+    if banner_version:
+        version = BannerVersion.objects.filter(site=site, content_hash=banner_version).first()
+        if version is None:
+            raise ConsentInputError("banner_version", "is not a published version of this site")
+        return version, {p["slug"]: p for p in version.content["purposes"]}
+    purposes = Purpose.objects.filter(site=site)
+    return None, {p.slug: {"slug": p.slug, "required": p.required} for p in purposes}
+
+
+def consent_record(
+    *,
+    site: Site,
+    external_id: str,
+    choices: Mapping[str, bool],
+    source: str,
+    method: str,
+    locale: str,
+    banner_version: str = "",
+    kind: str | None = None,
+    occurred_at: datetime | None = None,
+    idempotency_key: str | None = None,
+    evidence: Mapping[str, Any] | None = None,
+    jurisdiction: str = "",
+    subject_kind: str = Subject.Kind.VISITOR,
+) -> tuple[Subject, Receipt]:
+    """Append one choice to the ledger and queue its webhooks, in one transaction.
+
+    Required purposes are recorded granted whatever was sent: they were shown locked on. A visitor
+    who is linked to a user records on the user's subject, so the choice follows them everywhere.
+    """
+    if not choices:
+        raise ConsentInputError("choices", "must name at least one purpose")
+    version, purposes = _known_purposes(site=site, banner_version=banner_version)
+    for slug, granted in choices.items():
+        if slug not in purposes:
+            raise ConsentInputError(f"choices.{slug}", "is not a purpose of this banner version")
+        if not isinstance(granted, bool):
+            raise ConsentInputError(f"choices.{slug}", "must be true or false")
+        if purposes[slug]["required"] and not granted:
+            raise ConsentInputError(f"choices.{slug}", "is required and cannot be refused")
+    decisions = dict(choices)
+    if kind not in {"expired", "erased"}:
+        decisions.update({slug: True for slug, p in purposes.items() if p["required"]})
+    if locale and version is not None and locale not in version.content["locales"]:
+        raise ConsentInputError("locale", f"must be one of {version.content['locales']}")
+
+    with transaction.atomic():
+        subject = subject_get_or_create(site=site, external_id=external_id, kind=subject_kind)
+        if subject.linked_to_id is not None:
+            subject = subject.linked_to  # type: ignore[assignment]
+        try:
+            receipt = ledger_services.event_append(
+                site=site.key,
+                subject=subject.pseudonym,
+                decisions=decisions,
+                kind=kind,
+                source=source,
+                banner_version=banner_version,
+                method=method,
+                locale=locale,
+                jurisdiction=jurisdiction,
+                occurred_at=occurred_at,
+                idempotency_key=idempotency_key,
+                evidence=evidence,
+                known_purposes=purposes.keys(),
+                lifetime=timedelta(days=site.consent_lifetime_days),
+            )
+        except ValueError as exc:
+            raise ConsentInputError(getattr(exc, "field", "choices"), str(exc)) from exc
+        if not receipt.replayed:
+            hooks_services.deliveries_create(site=site, subject=subject, receipt=receipt)
+    return subject, receipt

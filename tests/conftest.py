@@ -1,0 +1,78 @@
+"""Fixtures every part of the suite shares: the three users, an organization, the demo site."""
+
+import os
+
+import pytest
+from django.db import connection
+
+from consent.demo import demo_seed
+from consent.models import Membership, Organization, Site
+from tests import factories
+
+
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    """Deselect PostgreSQL-only tests on SQLite; CI's second pass runs them on PostgreSQL."""
+    if connection.vendor == "postgresql":
+        return
+    kept, dropped = [], []
+    for item in items:
+        (dropped if item.get_closest_marker("postgres") else kept).append(item)
+    if dropped:
+        config.hook.pytest_deselected(items=dropped)
+        items[:] = kept
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    config.addinivalue_line("markers", "postgres: needs PostgreSQL (deselected on SQLite)")
+
+
+@pytest.hookimpl(hookwrapper=True)
+def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo[None]):  # type: ignore[no-untyped-def]
+    """On CI a skipped test is a failed one: a missing service must never pass unnoticed."""
+    outcome = yield
+    report = outcome.get_result()
+    if os.environ.get("CI") and report.skipped and not hasattr(report, "wasxfail"):
+        report.outcome = "failed"
+        report.longrepr = f"skipped on CI, which counts as a failure: {report.longrepr}"
+
+
+@pytest.fixture
+def owner(db):
+    return factories.UserFactory(username="owner@example.com")
+
+
+@pytest.fixture
+def member(db):
+    return factories.UserFactory(username="member@example.com")
+
+
+@pytest.fixture
+def outsider(db):
+    return factories.UserFactory(username="outsider@example.com")
+
+
+@pytest.fixture
+def organization(owner, member) -> Organization:
+    org = factories.OrganizationFactory(name="Acme")
+    Membership.objects.create(organization=org, user=owner, role=Membership.Role.OWNER)
+    Membership.objects.create(organization=org, user=member, role=Membership.Role.ANALYST)
+    return org
+
+
+@pytest.fixture
+def site(organization) -> Site:
+    """A published site with four purposes: one required, one legitimate interest, two by consent."""
+    return factories.published_site(organization=organization, key="acme")
+
+
+@pytest.fixture
+def outsider_site(outsider) -> Site:
+    """A site of another organization, which only the outsider belongs to."""
+    org = factories.OrganizationFactory(name="Other Corp")
+    Membership.objects.create(organization=org, user=outsider, role=Membership.Role.OWNER)
+    return factories.published_site(organization=org, key="other")
+
+
+@pytest.fixture
+def demo_site(db) -> Site:
+    return demo_seed().site
