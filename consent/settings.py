@@ -107,6 +107,7 @@ INSTALLED_APPS = [
     "drf_spectacular_sidecar",
     "ledger",
     "consent",
+    "consent.banner",
     "consent.hooks",
     "consent.api",
     "consent.accounts",

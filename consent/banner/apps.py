@@ -1,0 +1,7 @@
+from django.apps import AppConfig
+
+
+class BannerConfig(AppConfig):
+    name = "consent.banner"
+    label = "banner"
+    verbose_name = "Banner"
