@@ -1,0 +1,123 @@
+"""Reads for the banner: the public configuration of a site and the script that carries it."""
+
+import base64
+import hashlib
+import json
+from functools import lru_cache
+from pathlib import Path
+from typing import Any
+
+from django.conf import settings
+from django.core.cache import cache
+from django.db.models import Max
+
+from consent.models import BannerVersion, Site
+
+BUNDLE_PATH = Path(settings.BASE_DIR) / "static" / "banner" / "dist" / "assent.js"
+PUBLIC_PREFIX = "/api/v1/public/sites"
+ORIGINS_CACHE_SECONDS = 30
+
+
+def site_public_get(*, key: str) -> Site | None:
+    """Return the site a public request names, or None."""
+    return Site.objects.filter(key=key).first()
+
+
+def version_latest(*, site: Site) -> BannerVersion | None:
+    """Return the site's newest published banner version."""
+    return BannerVersion.objects.filter(site=site).order_by("-number").first()
+
+
+def version_numbered(*, site: Site, number: int) -> BannerVersion | None:
+    """Return one published version of the site by its number."""
+    return BannerVersion.objects.filter(site=site, number=number).first()
+
+
+def version_by_hash(*, site: Site, content_hash: str) -> BannerVersion | None:
+    """Return one published version of the site by its content hash."""
+    return BannerVersion.objects.filter(site=site, content_hash=content_hash).first()
+
+
+def endpoints_for(*, key: str) -> dict[str, str]:
+    """Return the paths the script calls, resolved by the browser against the script's own origin."""
+    base = f"{PUBLIC_PREFIX}/{key}"
+    return {
+        "config": f"{base}/config",
+        "consents": f"{base}/consents",
+        "impressions": f"{base}/impressions",
+        "identify": f"{base}/identify",
+        "preferences": f"{base}/subjects/__subject__/preferences",
+    }
+
+
+def banner_config(*, site: Site, version: BannerVersion) -> dict[str, Any]:
+    """Return everything the script needs for one version: texts, purposes, memory and endpoints.
+
+    `revision` is the number of the latest material version up to this one: a stored choice made
+    under a lower revision is asked again.
+    """
+    revision = (
+        BannerVersion.objects.filter(site=site, material=True, number__lte=version.number).aggregate(n=Max("number"))[
+            "n"
+        ]
+        or version.number
+    )
+    content = version.content
+    return {
+        "site": site.key,
+        "banner_version": version.content_hash,
+        "number": version.number,
+        "revision": revision,
+        "policy_url": content["policy_url"],
+        "locales": content["locales"],
+        "default_locale": content["default_locale"],
+        "purposes": content["purposes"],
+        "texts": content["texts"],
+        "lifetime_days": site.consent_lifetime_days,
+        "honour_gpc": site.honour_gpc,
+        "cookie_domain": site.cookie_domain,
+        "endpoints": endpoints_for(key=site.key),
+    }
+
+
+@lru_cache(maxsize=4)
+def _bundle_read(path: str, mtime_ns: int) -> str:
+    return Path(path).read_text(encoding="utf-8")
+
+
+def bundle_text() -> str:
+    """Return the built banner bundle, re-read when the file changes (a rebuild or a deploy)."""
+    return _bundle_read(str(BUNDLE_PATH), BUNDLE_PATH.stat().st_mtime_ns)
+
+
+def bundle_digest() -> str:
+    """Return a short digest of the bundle, part of every pinned script URL."""
+    return hashlib.sha256(bundle_text().encode()).hexdigest()[:12]
+
+
+def script_render(*, config: dict[str, Any]) -> bytes:
+    """Return the one-request script: the bundle, called with the site's configuration inlined."""
+    data = json.dumps(config, ensure_ascii=False, separators=(",", ":"), sort_keys=True)
+    header = f"/*! Assent banner · site {config['site']} · version {config['number']} */\n"
+    return f"{header}(function(__assent_config__){{\n{bundle_text()}}})({data});\n".encode()
+
+
+def script_digest(body: bytes) -> str:
+    """Return the digest that names a pinned script: the URL changes whenever its bytes would."""
+    return hashlib.sha256(body).hexdigest()[:16]
+
+
+def script_integrity(body: bytes) -> str:
+    """Return the Subresource Integrity value of a script."""
+    return "sha384-" + base64.b64encode(hashlib.sha384(body).digest()).decode()
+
+
+def allowed_origins(*, key: str) -> frozenset[str]:
+    """Return the origins that may call a site's public endpoints (cached briefly: checked on every request)."""
+    cache_key = f"banner:origins:{key}"
+    origins = cache.get(cache_key)
+    if origins is None:
+        site = Site.objects.filter(key=key).only("allowed_origins").first()
+        origins = [o.rstrip("/").lower() for o in (site.allowed_origins if site else [])]
+        cache.set(cache_key, origins, ORIGINS_CACHE_SECONDS)
+    return frozenset(origins)

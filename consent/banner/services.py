@@ -1,0 +1,82 @@
+"""Writes of the banner: a visitor's choice (through consent_record) and the daily counters."""
+
+import ipaddress
+from collections.abc import Mapping
+from datetime import datetime
+from typing import Any
+
+from django.db import IntegrityError, transaction
+from django.db.models import F
+from django.utils import timezone
+
+from consent.banner.models import DailyCount
+from consent.models import Site, Subject
+from consent.services import consent_record
+from ledger.services import Receipt
+
+# What each method counts as in the daily counters.
+METHOD_COUNTERS = {"accept_all": "accept_all", "reject_all": "reject_all", "custom": "custom"}
+
+
+def ip_truncate(address: str) -> str:
+    """Return the address with its host part zeroed: IPv4 to /24, IPv6 to /48; "" when unparsable."""
+    try:
+        ip = ipaddress.ip_address(address)
+    except ValueError:
+        return ""
+    prefix = 24 if ip.version == 4 else 48
+    return str(ipaddress.ip_network(f"{ip}/{prefix}", strict=False).network_address)
+
+
+def choice_submit(
+    *,
+    site: Site,
+    subject: str,
+    choices: Mapping[str, bool],
+    banner_version: str,
+    method: str,
+    locale: str,
+    source: str,
+    evidence: Mapping[str, Any],
+    idempotency_key: str | None = None,
+    occurred_at: datetime | None = None,
+) -> tuple[Subject, Receipt]:
+    """Record a choice sent by the banner, then count it for the operator's daily figures."""
+    recorded = consent_record(
+        site=site,
+        external_id=subject,
+        choices=choices,
+        source=source,
+        method=method,
+        locale=locale,
+        banner_version=banner_version,
+        occurred_at=occurred_at,
+        idempotency_key=idempotency_key,
+        evidence=evidence,
+    )
+    if not recorded[1].replayed:
+        # Outside the ledger's transaction: a counter must never hold up or undo a recorded choice.
+        daily_count_add(
+            site=site,
+            banner_version=banner_version,
+            locale=locale,
+            counter=METHOD_COUNTERS.get(method, "other"),
+        )
+    return recorded
+
+
+def daily_count_add(*, site: Site, banner_version: str, locale: str, counter: str) -> None:
+    """Add one to today's counter for a site, version and locale."""
+    if counter not in {"shown", "accept_all", "reject_all", "custom", "other"}:
+        raise ValueError(f"unknown counter {counter!r}")
+    row = DailyCount.objects.filter(site=site, day=timezone.now().date(), banner_version=banner_version, locale=locale)
+    if row.update(**{counter: F(counter) + 1}):
+        return
+    try:
+        with transaction.atomic():
+            DailyCount.objects.create(
+                site=site, day=timezone.now().date(), banner_version=banner_version, locale=locale, **{counter: 1}
+            )
+    except IntegrityError:
+        # Another request created today's row first; count on it.
+        row.update(**{counter: F(counter) + 1})

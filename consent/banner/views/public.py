@@ -1,0 +1,245 @@
+"""The browser endpoints under /api/v1/public/sites/<key>/: no login, CORS to the site's own origins."""
+
+import hashlib
+import json
+import re
+from datetime import timedelta
+from typing import Any
+
+from django.http import HttpRequest, HttpResponse, JsonResponse
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.decorators import method_decorator
+from django.views import View
+from django.views.decorators.csrf import csrf_exempt
+from django.views.decorators.http import require_safe
+from rest_framework import serializers
+
+from consent.banner import selectors, services
+from consent.banner.views.http import cached_response, error_response, limit_client, limit_site
+from consent.services import ConsentInputError
+
+MAX_BODY = 16 * 1024
+MAX_IMPRESSION_BODY = 512
+CONFIG_CACHE = "public, max-age=60, stale-while-revalidate=600"
+LOCALE = re.compile(r"^[a-z]{2,3}(?:-[A-Za-z0-9]{2,8})*$")
+
+
+def _not_found(key: str) -> JsonResponse:
+    return error_response(404, "not_found", f"No published banner for site {key!r}.")
+
+
+def _body_json(request: HttpRequest, limit: int) -> tuple[Any, JsonResponse | None]:
+    """Return the parsed JSON body, or a refusal: too large (413) or not JSON (400)."""
+    declared = request.META.get("CONTENT_LENGTH") or "0"
+    if not declared.isdigit() or int(declared) > limit or len(request.body) > limit:
+        return None, error_response(413, "too_large", f"The body may be at most {limit} bytes.")
+    try:
+        return json.loads(request.body or b"null"), None
+    except (ValueError, UnicodeDecodeError):
+        return None, error_response(400, "invalid", "body: is not JSON", {"body": ["is not JSON"]})
+
+
+def _invalid(fields: dict[str, list[str]]) -> JsonResponse:
+    field, messages = next(iter(fields.items()))
+    return error_response(400, "invalid", f"{field}: {messages[0]}", fields)
+
+
+def _flatten(detail: Any, prefix: str = "") -> dict[str, list[str]]:
+    """Turn a serializer's nested errors into {"choices.marketing": ["..."]}."""
+    if isinstance(detail, dict):
+        out: dict[str, list[str]] = {}
+        for key, value in detail.items():
+            out.update(_flatten(value, f"{prefix}.{key}" if prefix else str(key)))
+        return out
+    return {prefix or "body": [str(item) for item in detail]}
+
+
+@require_safe
+def config(request: HttpRequest, key: str) -> HttpResponse:
+    """Return the configuration of the site's latest published banner."""
+    if refused := limit_client(request, scope="config", read=True):
+        return refused
+    site = selectors.site_public_get(key=key)
+    version = selectors.version_latest(site=site) if site else None
+    if site is None or version is None:
+        return _not_found(key)
+    body = json.dumps(selectors.banner_config(site=site, version=version), ensure_ascii=False, sort_keys=True).encode()
+    return cached_response(
+        request,
+        body,
+        content_type="application/json",
+        etag=hashlib.sha256(body).hexdigest()[:32],
+        cache_control=CONFIG_CACHE,
+    )
+
+
+@require_safe
+def embed(request: HttpRequest, key: str) -> HttpResponse:
+    """Return the embed tag's URLs: the live one, and the pinned one with its SRI hash."""
+    if refused := limit_client(request, scope="config", read=True):
+        return refused
+    site = selectors.site_public_get(key=key)
+    version = selectors.version_latest(site=site) if site else None
+    if site is None or version is None:
+        return _not_found(key)
+    body = selectors.script_render(config=selectors.banner_config(site=site, version=version))
+    pinned = reverse(
+        "banner:script-pinned", kwargs={"key": key, "number": version.number, "digest": selectors.script_digest(body)}
+    )
+    return JsonResponse(
+        {
+            "script": request.build_absolute_uri(reverse("banner:script", kwargs={"key": key})),
+            "pinned": {"src": request.build_absolute_uri(pinned), "integrity": selectors.script_integrity(body)},
+            "banner_version": version.content_hash,
+        }
+    )
+
+
+@method_decorator(csrf_exempt, name="dispatch")  # no cookies are sent or read: nothing to forge
+class ConsentCreateView(View):
+    """Record a visitor's choice: POST /api/v1/public/sites/<key>/consents."""
+
+    http_method_names = ["post", "options"]
+
+    class InputSerializer(serializers.Serializer[Any]):
+        subject = serializers.RegexField(r"^[\x21-\x7e]{1,128}$", max_length=128)
+        choices = serializers.DictField(child=serializers.JSONField(), allow_empty=False)
+        banner_version = serializers.RegexField(r"^[0-9a-f]{64}$")
+        method = serializers.ChoiceField(["accept_all", "reject_all", "custom", "gpc", "withdraw_all"])
+        locale = serializers.RegexField(LOCALE.pattern, max_length=16)
+        idempotency_key = serializers.RegexField(r"^[A-Za-z0-9_.:-]{8,64}$", required=False)
+        occurred_at = serializers.DateTimeField(required=False)
+        page_url = serializers.URLField(max_length=2000, required=False, allow_blank=True)
+        source = serializers.ChoiceField(  # type: ignore[assignment]  # a field, not Field.source
+            ["banner", "account_settings", "preference_centre", "gpc"], required=False, default="banner"
+        )
+
+        def validate_choices(self, value: dict[str, Any]) -> dict[str, bool]:
+            if len(value) > 100:
+                raise serializers.ValidationError("may name at most 100 purposes")
+            for slug, granted in value.items():
+                if not isinstance(granted, bool):
+                    raise serializers.ValidationError({slug: "must be true or false"})
+            return value
+
+        def validate_occurred_at(self, value: Any) -> Any:
+            now = timezone.now()
+            # A queued choice may arrive days later; a clock far ahead is wrong.
+            if value > now + timedelta(minutes=5) or value < now - timedelta(days=30):
+                raise serializers.ValidationError("must be within the last 30 days")
+            return value
+
+        def validate_page_url(self, value: str) -> str:
+            if value and not value.lower().startswith(("http://", "https://")):
+                raise serializers.ValidationError("must be an http(s) URL")
+            return value
+
+    class OutputSerializer(serializers.Serializer[Any]):
+        receipt = serializers.CharField(source="id")
+        state = serializers.DictField(child=serializers.BooleanField())
+        changed = serializers.ListField(child=serializers.CharField())
+        recorded_at = serializers.DateTimeField()
+        event_ids = serializers.ListField(child=serializers.CharField())
+        leaf_hashes = serializers.ListField(child=serializers.CharField())
+        replayed = serializers.BooleanField()
+        signature = serializers.CharField()
+        key_id = serializers.CharField()
+
+    def post(self, request: HttpRequest, key: str) -> HttpResponse:
+        if refused := limit_client(request, scope="consents"):
+            return refused
+        site = selectors.site_public_get(key=key)
+        if site is None:
+            return _not_found(key)
+        if refused := limit_site(key, scope="consents"):
+            return refused
+        data, refused = _body_json(request, MAX_BODY)
+        if refused:
+            return refused
+        if not isinstance(data, dict):
+            return _invalid({"body": ["must be a JSON object"]})
+        unknown = sorted(set(data) - set(self.InputSerializer().fields))
+        if unknown:
+            return _invalid({name: ["is not a known field"] for name in unknown})
+        serializer = self.InputSerializer(data=data)
+        if not serializer.is_valid():
+            return _invalid(_flatten(serializer.errors))
+        valid = serializer.validated_data
+        evidence = {
+            "ip": services.ip_truncate(request.META.get("REMOTE_ADDR", "")),
+            "user_agent": request.headers.get("User-Agent", "")[:512],
+            "page_url": valid.get("page_url", ""),
+            "sec_gpc": request.headers.get("Sec-GPC", "") == "1",
+        }
+        try:
+            _subject, receipt = services.choice_submit(
+                site=site,
+                subject=valid["subject"],
+                choices=valid["choices"],
+                banner_version=valid["banner_version"],
+                method=valid["method"],
+                locale=valid["locale"],
+                source=valid["source"],
+                evidence=evidence,
+                idempotency_key=valid.get("idempotency_key"),
+                occurred_at=valid.get("occurred_at"),
+            )
+        except ConsentInputError as exc:
+            return _invalid({exc.field: [exc.message]})
+        body = dict(self.OutputSerializer(receipt).data)
+        body["subject"] = valid["subject"]
+        return JsonResponse(body, status=201)
+
+
+@method_decorator(csrf_exempt, name="dispatch")
+class ImpressionCreateView(View):
+    """Count one showing of the banner: POST /api/v1/public/sites/<key>/impressions (nothing personal)."""
+
+    http_method_names = ["post", "options"]
+
+    class InputSerializer(serializers.Serializer[Any]):
+        banner_version = serializers.RegexField(r"^[0-9a-f]{64}$")
+        locale = serializers.RegexField(LOCALE.pattern, max_length=16)
+
+    def post(self, request: HttpRequest, key: str) -> HttpResponse:
+        if refused := limit_client(request, scope="impressions"):
+            return refused
+        site = selectors.site_public_get(key=key)
+        if site is None:
+            return _not_found(key)
+        if refused := limit_site(key, scope="impressions"):
+            return refused
+        # Sent as text/plain so the browser needs no preflight; the body is JSON all the same.
+        data, refused = _body_json(request, MAX_IMPRESSION_BODY)
+        if refused:
+            return refused
+        serializer = self.InputSerializer(data=data if isinstance(data, dict) else {})
+        if not serializer.is_valid():
+            return _invalid(_flatten(serializer.errors))
+        valid = serializer.validated_data
+        version = selectors.version_by_hash(site=site, content_hash=valid["banner_version"])
+        if version is None:
+            return _invalid({"banner_version": ["is not a published version of this site"]})
+        if valid["locale"] not in version.content["locales"]:
+            return _invalid({"locale": [f"must be one of {version.content['locales']}"]})
+        services.daily_count_add(
+            site=site, banner_version=valid["banner_version"], locale=valid["locale"], counter="shown"
+        )
+        return HttpResponse(status=204)
+
+
+@require_safe
+def gpc_json(request: HttpRequest, key: str | None = None) -> HttpResponse:
+    """Serve a Global Privacy Control support resource (/.well-known/gpc.json), for a site or this server."""
+    if refused := limit_client(request, scope="config", read=True):
+        return refused
+    honoured = True
+    if key is not None:
+        site = selectors.site_public_get(key=key)
+        if site is None:
+            return _not_found(key)
+        honoured = site.honour_gpc
+    return JsonResponse(
+        {"gpc": honoured, "lastUpdate": "2026-11-01"}, headers={"Cache-Control": "public, max-age=86400"}
+    )

@@ -1,0 +1,181 @@
+// The Assent banner: one tag, <script src="<base>/c/<site_key>.js">. The server inlines the site's
+// published configuration as the argument `__assent_config__`; loaded alone, the bundle fetches it.
+import { blockerCreate } from "./blocker.js";
+import { configLoad, endpointsResolve, localePick } from "./config.js";
+import { consentDefault, consentUpdate, signalsFor } from "./consentmode.js";
+import { whenBody } from "./dom.js";
+import { preferencesMount } from "./prefs.js";
+import { cookieRead, cookieWrite, cookiesDelete, idCreate } from "./store.js";
+import { transportCreate } from "./transport.js";
+import { uiCreate } from "./ui.js";
+
+const DAY_MS = 86400000;
+const script = document.currentScript;
+// eslint-disable-next-line no-undef
+const inline = typeof __assent_config__ === "undefined" ? null : __assent_config__;
+
+/** Return whether a stored choice still stands: same material revision, not expired. */
+function storedValid(stored, config) {
+  if (!stored || !stored.d || !stored.c || (stored.r || 0) < (config.revision || 0)) return false;
+  return Date.now() - (stored.t || 0) * 1000 < (config.lifetime_days || 365) * DAY_MS;
+}
+
+function start(config) {
+  const cookieName = `assent_${config.site}`;
+  const endpoints = endpointsResolve(config, script);
+  const transport = transportCreate(endpoints, config.site);
+  const listeners = [];
+  let locale = localePick(config, script && script.dataset.locale);
+  let stored = cookieRead(cookieName);
+  const subject = stored ? stored.s : idCreate();
+  let decided = storedValid(stored, config);
+  const gpc = Boolean(config.honour_gpc && navigator.globalPrivacyControl);
+  const saleShare = new Set(config.purposes.filter((p) => p.sale_share && !p.required).map((p) => p.slug));
+  const required = new Set(config.purposes.filter((p) => p.required).map((p) => p.slug));
+
+  // Before a choice only required purposes are on; legitimate interests wait too, to be safe.
+  let granted = {};
+  for (const p of config.purposes) granted[p.slug] = required.has(p.slug) || Boolean(decided && stored.c[p.slug]);
+
+  const blocker = blockerCreate((slug) => granted[slug] === true);
+  consentDefault(signalsFor(config.purposes, granted), !decided);
+
+  function texts() {
+    return config.texts[locale] || config.texts[config.default_locale];
+  }
+
+  function remember() {
+    const c = {};
+    for (const [slug, on] of Object.entries(granted)) c[slug] = on ? 1 : 0;
+    // d: the visitor chose (a GPC opt-out alone is not a choice); g: the GPC opt-out is recorded.
+    const d = decided ? 1 : 0;
+    stored = { s: subject, v: config.banner_version, r: config.revision || 0, t: Math.floor(Date.now() / 1000), c, d, g: gpc ? 1 : 0 };
+    cookieWrite(cookieName, stored, config);
+  }
+
+  function apply(next, { source = "banner", method = "custom", post = true, decide = true } = {}) {
+    const before = granted;
+    granted = { ...granted, ...next };
+    for (const slug of required) granted[slug] = true;
+    if (gpc) for (const slug of saleShare) granted[slug] = false;
+    const changed = Object.keys(granted).filter((slug) => before[slug] !== granted[slug]);
+    const denied = changed.filter((slug) => !granted[slug]);
+    decided = decided || decide;
+    remember();
+    consentUpdate(signalsFor(config.purposes, granted));
+    const deletedCookies = cookiesDelete(config.purposes.filter((p) => denied.includes(p.slug)).flatMap((p) => p.cookies || []));
+    const stale = blocker.withdraw(denied);
+    blocker.scan();
+    if (post) {
+      transport.send({
+        subject,
+        choices: Object.fromEntries(Object.keys(next).map((slug) => [slug, granted[slug]])),
+        banner_version: config.banner_version,
+        method,
+        source,
+        locale,
+        idempotency_key: idCreate(),
+        occurred_at: new Date().toISOString(),
+        page_url: location.href.split("#")[0].slice(0, 2000),
+      });
+    }
+    const detail = { state: { ...granted }, changed, method, source, deletedCookies, reloadSuggested: stale };
+    for (const fn of listeners) {
+      try {
+        fn(detail);
+      } catch (error) {
+        console.error(error);
+      }
+    }
+    document.dispatchEvent(new CustomEvent("assent:change", { detail, bubbles: true }));
+    if (stale.length && script && script.dataset.reloadOnWithdraw !== undefined) location.reload();
+    return detail.state;
+  }
+
+  function all(on) {
+    const out = {};
+    for (const p of config.purposes) out[p.slug] = p.required || (on && !(gpc && saleShare.has(p.slug)));
+    return out;
+  }
+
+  let ui = null;
+  const model = {
+    config,
+    endpoints,
+    texts,
+    locale: () => locale,
+    subject: () => subject,
+    decisions: () => (decided ? granted : Object.fromEntries(config.purposes.map((p) => [p.slug, p.required || p.legal_basis === "legitimate_interest"]))),
+    gpcApplied: () => gpc && saleShare.size > 0,
+    gpcLocked: (slug) => gpc && saleShare.has(slug),
+    all,
+    decide(choices, method) {
+      apply(choices, { method });
+      if (ui) ui.done();
+    },
+    record: (choices, method, source) => apply(choices, { method, source }),
+  };
+
+  function withUi(fn) {
+    return new Promise((resolve) => whenBody(() => resolve(fn((ui = ui || uiCreate(model))))));
+  }
+
+  transport.flush();
+  blocker.scan();
+  blocker.observe();
+
+  // GPC: sale/share purposes are denied without asking, once, and recorded with source "gpc".
+  const gpcRecorded = stored && stored.g && [...saleShare].every((slug) => !stored.c[slug]);
+  if (gpc && saleShare.size && !gpcRecorded) {
+    apply(Object.fromEntries([...saleShare].map((slug) => [slug, false])), { source: "gpc", method: "gpc", decide: false });
+  }
+
+  document.addEventListener("click", (event) => {
+    const opener = event.target instanceof Element && event.target.closest("[data-assent-open]");
+    if (!opener) return;
+    event.preventDefault();
+    withUi((u) => u.showPreferences());
+  });
+
+  if (!decided) {
+    withUi((u) => {
+      u.show();
+      transport.impression({ banner_version: config.banner_version, locale });
+    });
+  } else {
+    withUi((u) => u.done());
+  }
+
+  window.assent = {
+    version: config.banner_version,
+    get: () => ({ ...granted }),
+    decided: () => decided,
+    on(event, fn) {
+      if (event === "change" && typeof fn === "function") listeners.push(fn);
+    },
+    acceptAll: () => model.decide(all(true), "accept_all"),
+    rejectAll: () => model.decide(all(false), "reject_all"),
+    set: (choices) => model.decide(choices, "custom"),
+    show: () => withUi((u) => u.show()),
+    showPreferences: () => withUi((u) => u.showPreferences()),
+    setLocale(tag) {
+      locale = localePick(config, tag);
+    },
+    async identify(user, token) {
+      const response = await transport.post(endpoints.identify, { subject, user, token }).catch(() => null);
+      if (!response || !response.ok) return null;
+      const body = await response.json();
+      const known = Object.fromEntries(Object.entries(body.state || {}).filter(([slug]) => slug in granted));
+      if (body.decided) {
+        apply(known, { post: false, method: "identify", source: "account_settings" });
+        if (ui) ui.done();
+      }
+      return body;
+    },
+    mountPreferences: (element) => preferencesMount(element, model),
+  };
+}
+
+// Inlined: start now, so Consent Mode's default precedes every tag after this one.
+if (inline) start(inline);
+else configLoad(script, null).then(start, (error) => console.error(error));
