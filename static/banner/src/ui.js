@@ -94,9 +94,16 @@ export function uiCreate(model) {
           "aria-describedby": `${id}-d`,
         }),
         text.name,
-        hint ? h("span", { class: "tag" }, `(${hint})`) : null,
       ),
-      h("p", { class: "d", id: `${id}-d` }, text.description, meta ? h("br") : null, meta ? h("span", { class: "m" }, meta) : null),
+      h(
+        "p",
+        { class: "d", id: `${id}-d` },
+        hint ? h("span", { class: "tag" }, hint) : null,
+        hint ? h("br") : null,
+        text.description,
+        meta ? h("br") : null,
+        meta ? h("span", { class: "m" }, meta) : null,
+      ),
     );
   }
 
@@ -140,7 +147,7 @@ export function uiCreate(model) {
     root.append(prefs);
     if (layer) layer.close();
     prefs.showModal();
-    const first = prefs.querySelector("input:not([disabled]), button");
+    const first = prefs.querySelector("input:not([disabled])") || prefs.querySelector("button");
     if (first) first.focus();
   }
 

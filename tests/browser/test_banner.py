@@ -1,0 +1,306 @@
+"""The banner in a real Chromium, on the demo page, against a live server and the real ledger."""
+
+from pathlib import Path
+
+import pytest
+from django.conf import settings
+
+from consent.models import Site
+from tests.banner.ledger_reads import events_of, state_of
+from tests.browser.helpers import (
+    CSP_WATCH,
+    Trackers,
+    consent_commands,
+    cookie_names,
+    focused,
+    stored_choice,
+)
+
+pytestmark = pytest.mark.browser
+
+AXE = Path(settings.BASE_DIR) / "node_modules" / "axe-core" / "axe.min.js"
+REQUIRED = {"service", "communication", "payments", "legal"}
+
+
+@pytest.fixture
+def demo(live, demo_site) -> str:
+    return f"{live}/demo/"
+
+
+@pytest.fixture
+def trackers(page, live) -> Trackers:
+    return Trackers(page, live)
+
+
+def _site() -> Site:
+    return Site.objects.get(key="demo")
+
+
+def _choose(page, button: str) -> dict:
+    """Click a banner button and wait for its choice to be recorded; return the server's answer."""
+    with page.expect_response(lambda r: r.url.endswith("/consents") and r.request.method == "POST") as info:
+        page.get_by_role("button", name=button, exact=True).click()
+    assert info.value.status == 201, info.value.text()
+    return info.value.json()
+
+
+def _subject(context) -> str:
+    return stored_choice(context)["s"]
+
+
+def test_a_first_visit_shows_the_banner_and_asks_no_tracker_anything(page, context, demo, trackers):
+    page.goto(demo)
+    dialog = page.get_by_role("dialog", name="We respect your privacy")
+    assert dialog.is_visible()
+    for name in ("Accept all", "Reject all", "Customize"):
+        assert page.get_by_role("button", name=name, exact=True).is_visible()
+    page.wait_for_timeout(300)
+    assert trackers.tracker_hits == []
+    assert trackers.foreign == []
+    assert not cookie_names(context) & {"_ga", "_fbp", "_gid"}
+    assert page.evaluate("typeof window.fbq") == "undefined"
+    default = consent_commands(page)[0]
+    assert default[1] == "default"
+    assert default[2]["ad_storage"] == "denied"
+    assert default[2]["analytics_storage"] == "denied"
+    assert default[2]["wait_for_update"] == 500
+
+
+def test_reject_all_records_denials_and_the_banner_stays_gone(page, context, demo, trackers):
+    page.goto(demo)
+    answer = _choose(page, "Reject all")
+    assert answer["state"]["advertising"] is False
+    state = state_of(_site(), _subject(context))
+    assert {slug for slug, granted in state.items() if granted} == REQUIRED
+    page.reload()
+    page.wait_for_timeout(300)
+    assert page.get_by_role("button", name="Accept all").count() == 0
+    assert trackers.tracker_hits == []
+    default = consent_commands(page)[0]
+    assert default[2]["ad_storage"] == "denied"
+    assert "wait_for_update" not in default[2]
+
+
+def test_accept_all_runs_the_gated_scripts_in_document_order_and_updates_consent_mode(page, demo, trackers):
+    page.goto(demo)
+    _choose(page, "Accept all")
+    page.wait_for_function("(window.__order || []).length === 2")
+    assert page.evaluate("window.__order") == ["gtag.js", "fbevents"]
+    # gtag.js ran before the inline snippet that follows it in the page.
+    assert page.evaluate("window.__gtagSawConfig") is False
+    assert page.evaluate("dataLayer.some(e => e[0] === 'config')")
+    update = consent_commands(page)[-1]
+    assert update[1] == "update"
+    assert update[2]["ad_storage"] == "granted"
+    assert update[2]["analytics_storage"] == "granted"
+    assert page.locator("iframe[title]").get_attribute("src").startswith("https://www.youtube-nocookie.com/")
+
+
+def test_customize_grants_exactly_the_purposes_chosen(page, context, demo, trackers):
+    page.goto(demo)
+    page.get_by_role("button", name="Customize").click()
+    preferences = page.get_by_role("dialog", name="Privacy preferences")
+    assert preferences.is_visible()
+    assert preferences.get_by_role("switch", name="Service delivery").is_disabled()
+    preferences.get_by_role("switch", name="Analytics and marketing").check()
+    _choose(page, "Save my choices")
+    state = state_of(_site(), _subject(context))
+    assert state["marketing"] is True
+    assert state["advertising"] is False
+    page.wait_for_function("(window.__order || []).includes('gtag.js')")
+    assert not trackers.hit("fbevents")
+
+
+def test_reopening_and_withdrawing_deletes_the_cookies_and_records_the_withdrawal(page, context, demo, trackers):
+    page.goto(demo)
+    _choose(page, "Accept all")
+    page.wait_for_function("document.cookie.includes('_ga=') && document.cookie.includes('_fbp=')")
+    page.get_by_role("link", name="Cookie settings").click()
+    page.get_by_role("dialog", name="Privacy preferences").get_by_role(
+        "switch", name="Analytics and marketing"
+    ).uncheck()
+    _choose(page, "Save my choices")
+    names = cookie_names(context)
+    assert "_ga" not in names
+    assert "_ga_DEMO000001" not in names
+    assert "_fbp" in names
+    events = events_of(_site(), _subject(context))
+    assert state_of(_site(), _subject(context))["marketing"] is False
+    assert len({e.receipt_id for e in events}) == 2
+
+
+def test_the_japanese_page_gets_the_japanese_banner_and_records_its_locale(page, context, demo, trackers):
+    page.goto(f"{demo}?lang=ja")
+    assert page.get_by_role("dialog").get_attribute("lang") == "ja"
+    _choose(page, "すべて拒否")
+    assert events_of(_site(), _subject(context))[0].locale == "ja"
+
+
+def test_global_privacy_control_denies_sale_and_share_without_asking_and_says_so(browser, live, demo_site):
+    context = browser.new_context(locale="en-US", extra_http_headers={"Sec-GPC": "1"})
+    context.add_init_script("Object.defineProperty(Navigator.prototype, 'globalPrivacyControl', {get: () => true})")
+    page = context.new_page()
+    trackers = Trackers(page, live)
+    try:
+        with page.expect_response(lambda r: r.url.endswith("/consents")) as info:
+            page.goto(f"{live}/demo/")
+        assert info.value.status == 201
+        assert info.value.request.post_data_json["source"] == "gpc"
+        assert page.get_by_role("status").first.inner_text().startswith("Your browser sent a Global Privacy Control")
+        subject = _subject(context)
+        assert state_of(_site(), subject)["advertising"] is False
+        assert events_of(_site(), subject)[0].source == "gpc"
+        # The rest is still asked; Accept all cannot turn sale/share back on.
+        _choose(page, "Accept all")
+        state = state_of(_site(), subject)
+        assert (state["advertising"], state["marketing"]) == (False, True)
+        page.wait_for_function("(window.__order || []).includes('gtag.js')")
+        assert not trackers.hit("fbevents")
+        page.reload()
+        page.wait_for_timeout(300)
+        assert len({e.receipt_id for e in events_of(_site(), subject)}) == 2  # no second GPC record
+    finally:
+        context.close()
+
+
+def test_the_banner_works_with_the_keyboard_alone(page, context, demo, trackers):
+    page.goto(demo)
+    page.keyboard.press("Tab")
+    for _ in range(6):
+        if focused(page)["text"] == "Customize":
+            break
+        page.keyboard.press("Tab")
+    assert focused(page)["text"] == "Customize"
+    page.keyboard.press("Enter")
+    assert focused(page)["tag"] == "input"  # focus moved into the preferences
+    for _ in range(20):
+        if focused(page)["name"] == "marketing":
+            break
+        page.keyboard.press("Tab")
+    page.keyboard.press("Space")
+    for _ in range(20):
+        if focused(page)["text"] == "Save my choices":
+            break
+        page.keyboard.press("Tab")
+    with page.expect_response(lambda r: r.url.endswith("/consents")):
+        page.keyboard.press("Enter")
+    assert state_of(_site(), _subject(context))["marketing"] is True
+    # Reopen from the footer link; Escape closes and gives focus back to the link.
+    page.focus("a[data-assent-open]")
+    page.keyboard.press("Enter")
+    assert focused(page)["tag"] == "input"
+    page.keyboard.press("Escape")
+    assert focused(page)["text"] == "Cookie settings"
+    assert page.get_by_role("dialog", name="Privacy preferences").count() == 0
+
+
+def test_focus_stays_inside_the_preferences_while_they_are_open(page, demo, trackers):
+    page.goto(demo)
+    page.get_by_role("button", name="Customize").click()
+    for _ in range(40):
+        page.keyboard.press("Tab")
+        # The page behind is inert: focus is in the banner, or has left for the browser's own UI.
+        inside = page.evaluate(
+            "[document.querySelector('assent-banner'), document.body].includes(document.activeElement)"
+        )
+        assert inside, focused(page)
+
+
+def test_axe_finds_no_accessibility_violations_on_either_layer(browser, live, demo_site):
+    # Injecting axe needs an inline script, which the demo's strict CSP rightly refuses.
+    context = browser.new_context(bypass_csp=True)
+    page = context.new_page()
+    Trackers(page, live)
+    run = """async () => {
+      const r = await axe.run({include: [['assent-banner']]},
+        {runOnly: {type: 'tag', values: ['wcag2a', 'wcag2aa', 'wcag21a', 'wcag21aa', 'wcag22aa', 'best-practice']}});
+      return r.violations.map(v => v.id + ': ' + v.nodes.map(n => n.target.join(' ')).join(', '));
+    }"""
+    try:
+        page.goto(f"{live}/demo/")
+        page.add_script_tag(path=str(AXE))
+        assert page.evaluate(run) == []
+        page.get_by_role("button", name="Customize").click()
+        assert page.evaluate(run) == []
+        page.goto(f"{live}/demo/?lang=ja")
+        page.add_script_tag(path=str(AXE))
+        assert page.evaluate(run) == []
+    finally:
+        context.close()
+
+
+def test_the_strict_csp_page_runs_banner_and_consented_tags_without_a_violation(page, demo, trackers):
+    page.add_init_script(CSP_WATCH)
+    page.goto(demo)
+    _choose(page, "Accept all")
+    page.wait_for_function("(window.__order || []).length === 2")
+    assert page.evaluate("window.__csp") == []
+    assert page.evaluate("typeof window.fbq") == "function"
+
+
+def test_a_failed_post_is_queued_and_sent_on_the_next_page(page, context, demo, trackers):
+    page.route("**/consents", lambda route: route.abort())
+    page.goto(demo)
+    page.get_by_role("button", name="Reject all").click()
+    page.wait_for_function("localStorage.getItem('assent_queue_demo') !== null")
+    page.unroute("**/consents")
+    with page.expect_response(lambda r: r.url.endswith("/consents")) as info:
+        page.reload()
+    assert info.value.status == 201
+    page.wait_for_function("localStorage.getItem('assent_queue_demo') === null")
+    assert state_of(_site(), _subject(context))["advertising"] is False
+
+
+def test_gated_elements_added_later_wait_for_their_purpose(page, demo, trackers):
+    page.goto(demo)
+    _choose(page, "Reject all")
+    add = """(purpose) => {
+      const s = document.createElement('script');
+      s.type = 'text/plain';
+      s.dataset.assent = purpose;
+      s.dataset.src = '/static/banner/demo/spa-' + purpose + '.js';
+      document.body.append(s);
+    }"""
+    page.evaluate(add, "promotions")
+    page.wait_for_timeout(200)
+    assert page.locator("script[data-assent-ran][data-assent=promotions]").count() == 0
+    page.evaluate("assent.set({promotions: true})")
+    page.wait_for_selector("script[data-assent-ran][data-assent=promotions]", state="attached")
+
+
+def test_the_banner_stays_usable_at_400_percent_zoom(browser, live, demo_site):
+    # 1280 x 720 at 400 % is a 320 x 180 CSS-pixel viewport.
+    context = browser.new_context(viewport={"width": 320, "height": 180})
+    page = context.new_page()
+    Trackers(page, live)
+    try:
+        page.goto(f"{live}/demo/")
+        with page.expect_response(lambda r: r.url.endswith("/consents")) as info:
+            page.get_by_role("button", name="Reject all").click()
+        assert info.value.status == 201
+    finally:
+        context.close()
+
+
+def test_page_styles_do_not_reach_into_the_banner(page, demo, trackers):
+    page.goto(demo)
+    # The demo's stylesheet paints every button and div red; the banner's buttons keep their own colours.
+    color = page.get_by_role("button", name="Accept all").evaluate("b => getComputedStyle(b).color")
+    assert color == "rgb(255, 255, 255)"
+
+
+def test_the_js_api_reports_and_changes_the_choice(page, demo, trackers):
+    page.goto(demo)
+    page.evaluate("""() => {
+      window.__events = [];
+      assent.on('change', d => __events.push(['api', d.method]));
+      document.addEventListener('assent:change', e => __events.push(['dom', e.detail.method]));
+    }""")
+    with page.expect_response(lambda r: r.url.endswith("/consents")):
+        page.evaluate("assent.rejectAll()")
+    assert page.evaluate("assent.get().marketing") is False
+    assert page.evaluate("assent.get().service") is True
+    assert page.evaluate("window.__events") == [["api", "reject_all"], ["dom", "reject_all"]]
+    assert page.get_by_role("button", name="Accept all").count() == 0
+    page.evaluate("assent.showPreferences()")
+    assert page.get_by_role("dialog", name="Privacy preferences").is_visible()
