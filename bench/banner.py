@@ -1,0 +1,138 @@
+"""Banner benchmark: bundle size beside peer CMPs, and time to visible / layout shift / INP in Chromium.
+
+Run: `DEBUG=1 .venv/bin/python bench/banner.py` (after `npm ci`). Prints figures; never run by the tests.
+The page and the script are served by Playwright's router from memory, so only the browser is timed.
+"""
+
+import gzip
+import json
+import os
+import statistics
+import sys
+import tempfile
+from pathlib import Path
+
+import brotli
+
+ROOT = Path(__file__).resolve().parent.parent
+NODE = ROOT / "node_modules"
+LOADS = 20
+
+PEERS = {
+    "assent (this bundle, JS + CSS)": [ROOT / "static/banner/dist/assent.js"],
+    "vanilla-cookieconsent 3.1 (JS + CSS)": [
+        NODE / "vanilla-cookieconsent/dist/cookieconsent.umd.js",
+        NODE / "vanilla-cookieconsent/dist/cookieconsent.css",
+    ],
+    "tarteaucitron (core + CSS)": [
+        NODE / "tarteaucitronjs/tarteaucitron.min.js",
+        NODE / "tarteaucitronjs/css/tarteaucitron.min.css",
+    ],
+    "klaro (JS with CSS)": [NODE / "klaro/dist/klaro.js"],
+}
+
+
+def sizes(data: bytes) -> tuple[int, int, int]:
+    """Return raw, gzip -9 and brotli -q 11 sizes, as a CDN would serve them."""
+    return len(data), len(gzip.compress(data, 9, mtime=0)), len(brotli.compress(data, quality=11))
+
+
+def demo_script() -> bytes:
+    """Render /c/demo.js (bundle + the demo site's texts) from a throwaway database."""
+    var = tempfile.mkdtemp(prefix="assent-bench-")
+    os.environ.update({"DEBUG": "1", "ASSENT_VAR_DIR": var, "DJANGO_SETTINGS_MODULE": "consent.settings"})
+    os.environ.pop("DATABASE_URL", None)
+    sys.path.insert(0, str(ROOT))
+    import django
+
+    django.setup()
+    from django.core.management import call_command
+
+    call_command("migrate", verbosity=0)
+    from consent.banner import selectors
+    from consent.demo import demo_seed
+
+    site = demo_seed().site
+    return selectors.script_render(
+        config=selectors.banner_config(site=site, version=selectors.version_latest(site=site))
+    )
+
+
+PAGE = """<!doctype html><html lang="en"><head><meta charset="utf-8"><title>bench</title></head><body>
+<main><h1>Article</h1><p>Some text.</p></main>
+<script>window.__layoutShift = 0; new PerformanceObserver(l => { for (const e of l.getEntries())
+  if (!e.hadRecentInput) window.__layoutShift += e.value; }).observe({type: 'layout-shift', buffered: true});
+window.__events = [];
+new PerformanceObserver(l => { for (const e of l.getEntries()) window.__events.push([e.name, e.duration]); })
+  .observe({type: 'event', durationThreshold: 16, buffered: true});
+window.__start = performance.now();</script>
+<script src="/c/demo.js"></script>
+<script>window.__inDom = performance.now();
+requestAnimationFrame(() => setTimeout(() => { window.__painted = performance.now(); }, 0));</script>
+</body></html>"""
+
+
+def browser_timings(script: bytes) -> dict[str, float]:
+    from playwright.sync_api import sync_playwright
+
+    visible, painted, shifts, inp = [], [], [], []
+    with sync_playwright() as p:
+        browser = p.chromium.launch(
+            executable_path="/usr/bin/chromium",
+            args=["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking"],
+        )
+        for _ in range(LOADS):
+            context = browser.new_context()
+            page = context.new_page()
+
+            def serve(route):
+                url = route.request.url
+                if url.endswith("/c/demo.js"):
+                    # Marks around the script time its run alone, not its delivery.
+                    body = b"window.__scriptStart = performance.now();\n" + script
+                    route.fulfill(status=200, content_type="text/javascript", body=body)
+                elif url.endswith("/consents"):
+                    route.fulfill(status=201, content_type="application/json", body='{"receipt":"r","state":{}}')
+                elif url.endswith("/impressions"):
+                    route.fulfill(status=204)
+                else:
+                    route.fulfill(status=200, content_type="text/html", body=PAGE)
+
+            page.route("**/*", serve)
+            page.goto("http://bench.test/")
+            page.wait_for_function("window.__painted !== undefined")
+            assert page.evaluate("!!document.querySelector('assent-banner').shadowRoot.querySelector('dialog[open]')")
+            visible.append(page.evaluate("window.__inDom - window.__scriptStart"))
+            painted.append(page.evaluate("window.__painted - window.__scriptStart"))
+            page.get_by_role("button", name="Accept all").click()
+            page.wait_for_timeout(150)
+            shifts.append(page.evaluate("window.__layoutShift"))
+            events = page.evaluate("window.__events")
+            inp.append(max([d for name, d in events if name in {"click", "pointerup", "pointerdown"}], default=0.0))
+            context.close()
+        browser.close()
+    return {
+        "script runs -> banner in DOM (ms, median)": statistics.median(visible),
+        "script runs -> next frame painted (ms, median)": statistics.median(painted),
+        "cumulative layout shift (max)": max(shifts),
+        "Accept click, event duration (ms, median; <16 counts as 0)": statistics.median(inp),
+        "Accept click, event duration (ms, worst)": max(inp),
+    }
+
+
+def main() -> None:
+    print(f"{'bundle':<42}{'raw':>10}{'gzip':>10}{'brotli':>10}")
+    for name, files in PEERS.items():
+        raw, gz, br = sizes(b"".join(f.read_bytes() for f in files))
+        print(f"{name:<42}{raw:>10,}{gz:>10,}{br:>10,}")
+    script = demo_script()
+    raw, gz, br = sizes(script)
+    print(f"{'assent /c/demo.js (+ en/ja texts, config)':<42}{raw:>10,}{gz:>10,}{br:>10,}")
+    print()
+    for name, value in browser_timings(script).items():
+        print(f"{name:<60}{value:>10.2f}")
+    print(json.dumps({"loads": LOADS}))
+
+
+if __name__ == "__main__":
+    main()
