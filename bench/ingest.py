@@ -1,0 +1,207 @@
+"""Public POST benchmark: gunicorn on PostgreSQL driven by wrk on loopback, beside pgbench running the
+same-shaped raw SQL transaction in the same run.
+
+Run: `.venv/bin/python bench/ingest.py` with PostgreSQL on 127.0.0.1:5432 and Redis on 6379, and `wrk`
+installed (`apt-get install -y wrk`). It uses its own database (assent_bench_ingest) and Redis dbs
+2 and 3, prints choices/s and p50/p99, and stops everything it started. Never run by the tests.
+"""
+
+import os
+import re
+import shutil
+import signal
+import socket
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+import httpx
+
+ROOT = Path(__file__).resolve().parent.parent
+PY = str(ROOT / ".venv" / "bin" / "python")
+DB = "assent_bench_ingest"
+PORT = 8791
+DURATION = int(os.environ.get("BENCH_SECONDS", "20"))
+CONNECTIONS = int(os.environ.get("BENCH_CONNECTIONS", "8"))
+WORKERS = int(os.environ.get("BENCH_WORKERS", "2"))
+
+ENV = {
+    **os.environ,
+    "DEBUG": "0",
+    "SECRET_KEY": "bench-only-secret-key-0123456789abcdefghijklmnop",
+    "ALLOWED_HOSTS": "127.0.0.1",
+    "DATABASE_URL": f"postgres://root@127.0.0.1:5432/{DB}",
+    "CELERY_BROKER_URL": "redis://127.0.0.1:6379/2",
+    "CACHE_URL": "redis://127.0.0.1:6379/3",
+    # The limits exist to stop floods; this flood is the point.
+    "ASSENT_PUBLIC_RATE_PER_CLIENT": "1000000000",
+    "ASSENT_PUBLIC_RATE_PER_SITE": "1000000000",
+    "LOG_LEVEL": "WARNING",
+    "DJANGO_SETTINGS_MODULE": "consent.settings",
+}
+
+# One choice: a new visitor, four purposes (one required), as the banner sends it.
+WRK_SCRIPT = """
+local n = 0
+local prefix = string.format("%08x", math.random(0, 0x7fffffff))
+wrk.method = "POST"
+wrk.headers["Content-Type"] = "application/json"
+wrk.headers["User-Agent"] = "wrk bench"
+request = function()
+  n = n + 1
+  local subject = string.format("%s%024x", prefix, n)
+  local body = '{"subject":"' .. subject .. '","choices":{"essential":true,"personalization":true,' ..
+    '"analytics":' .. ((n % 2 == 0) and "true" or "false") .. ',"marketing":false},' ..
+    '"banner_version":"VERSION","method":"custom","locale":"en","idempotency_key":"' .. subject .. '",' ..
+    '"page_url":"https://bench.example/article"}'
+  return wrk.format(nil, "/api/v1/public/sites/bench/consents", nil, body)
+end
+"""
+
+# The same shape in raw SQL: a subject row, four event rows, an evidence row, four state upserts.
+PGBENCH_SETUP = """
+DROP TABLE IF EXISTS bench_subject, bench_event, bench_evidence, bench_state;
+CREATE TABLE bench_subject (id bigserial PRIMARY KEY, site text, external_id text, pseudonym text UNIQUE,
+  ledger_key text, created_at timestamptz DEFAULT now(), UNIQUE (site, external_id));
+CREATE TABLE bench_event (id bigserial PRIMARY KEY, receipt uuid, site text, subject text, purpose text,
+  granted bool, kind text, source text, method text, banner_version text, locale text,
+  occurred_at timestamptz, recorded_at timestamptz DEFAULT now(), evidence_hash text, leaf_index bigint);
+CREATE INDEX ON bench_event (site, subject);
+CREATE TABLE bench_evidence (receipt uuid PRIMARY KEY, site text, subject text, body bytea);
+CREATE TABLE bench_state (site text, subject text, purpose text, granted bool, since timestamptz,
+  expires_at timestamptz, last_event bigint, PRIMARY KEY (site, subject, purpose));
+"""
+PGBENCH_TX = """
+\\set s random(1, 2000000000)
+BEGIN;
+INSERT INTO bench_subject (site, external_id, pseudonym, ledger_key)
+  VALUES ('bench', :client_id || '-' || :s, md5(random()::text), md5(:s::text));
+INSERT INTO bench_event (receipt, site, subject, purpose, granted, kind, source, method, banner_version, locale,
+  occurred_at, evidence_hash)
+  SELECT '00000000-0000-0000-0000-000000000000'::uuid, 'bench', md5(:s::text), p, true, 'opted_in', 'banner',
+    'custom', 'v', 'en', now(), md5(p) FROM unnest(ARRAY['essential','personalization','analytics','marketing']) p;
+INSERT INTO bench_evidence VALUES (gen_random_uuid(), 'bench', md5(:s::text), '\\x00');
+INSERT INTO bench_state SELECT 'bench', md5(:s::text), p, true, now(), now() + interval '1 year', 1
+  FROM unnest(ARRAY['essential','personalization','analytics','marketing']) p
+  ON CONFLICT (site, subject, purpose) DO UPDATE SET granted = excluded.granted, since = excluded.since;
+COMMIT;
+"""
+
+
+def run(*args: str, **kwargs) -> subprocess.CompletedProcess:
+    return subprocess.run(args, check=True, cwd=ROOT, env=ENV, capture_output=True, text=True, **kwargs)
+
+
+def prepare() -> str:
+    """Create a fresh database with a published four-purpose site; return its banner version."""
+    run("dropdb", "-h", "127.0.0.1", "--if-exists", DB)
+    run("createdb", "-h", "127.0.0.1", DB)
+    run(PY, "manage.py", "migrate", "--noinput", "-v", "0")
+    code = (
+        "import django; django.setup()\n"
+        "from consent.models import Organization\n"
+        "from tests.factories import published_site\n"
+        "site = published_site(organization=Organization.objects.create(name='Bench'), key='bench')\n"
+        "print(site.banner_versions.get().content_hash)\n"
+    )
+    return run(PY, "-c", code).stdout.strip().splitlines()[-1]
+
+
+def wait_for_port(port: int, timeout: float = 30) -> None:
+    deadline = time.time() + timeout
+    while time.time() < deadline:
+        with socket.socket() as s:
+            if s.connect_ex(("127.0.0.1", port)) == 0:
+                return
+        time.sleep(0.2)
+    raise SystemExit(f"gunicorn did not listen on {port} within {timeout} s")
+
+
+def wrk(version: str) -> dict[str, float]:
+    script = Path(tempfile.mkdtemp()) / "choice.lua"
+    script.write_text(WRK_SCRIPT.replace("VERSION", version))
+    out = subprocess.run(
+        [
+            "wrk",
+            "-t1",
+            f"-c{CONNECTIONS}",
+            f"-d{DURATION}s",
+            "--latency",
+            "-s",
+            str(script),
+            f"http://127.0.0.1:{PORT}",
+        ],
+        check=True,
+        capture_output=True,
+        text=True,
+    ).stdout
+    figures = {"choices/s": float(re.search(r"Requests/sec:\s+([\d.]+)", out)[1])}
+    for pct in ("50", "99"):
+        value, unit = re.search(rf"\s{pct}%\s+([\d.]+)(us|ms|s)", out).groups()
+        figures[f"p{pct} ms"] = float(value) * {"us": 0.001, "ms": 1, "s": 1000}[unit]
+    errors = re.search(r"Non-2xx or 3xx responses: (\d+)", out)
+    figures["non-2xx"] = float(errors[1]) if errors else 0.0
+    return figures
+
+
+def pgbench() -> dict[str, float]:
+    workdir = Path(tempfile.mkdtemp())
+    (workdir / "tx.sql").write_text(PGBENCH_TX)
+    run("psql", "-h", "127.0.0.1", "-q", "-d", DB, "-c", PGBENCH_SETUP)
+    out = run(
+        "pgbench",
+        "-h",
+        "127.0.0.1",
+        "-n",
+        f"-c{CONNECTIONS}",
+        "-j2",
+        f"-T{DURATION}",
+        "-f",
+        str(workdir / "tx.sql"),
+        "--log",
+        f"--log-prefix={workdir}/log",
+        DB,
+    ).stdout
+    tps = float(re.search(r"tps = ([\d.]+)", out)[1])
+    latencies = sorted(
+        int(line.split()[2]) / 1000 for log in workdir.glob("log*") for line in log.read_text().splitlines()
+    )
+    return {
+        "choices/s": tps,
+        "p50 ms": latencies[len(latencies) // 2],
+        "p99 ms": latencies[int(len(latencies) * 0.99)],
+        "non-2xx": 0.0,
+    }
+
+
+def main() -> None:
+    if shutil.which("wrk") is None:
+        raise SystemExit("wrk is not installed: apt-get install -y wrk")
+    version = prepare()
+    gunicorn = subprocess.Popen(
+        [str(ROOT / ".venv/bin/gunicorn"), "consent.wsgi", "-w", str(WORKERS), "-b", f"127.0.0.1:{PORT}",
+         "--access-logfile", "-", "--log-level", "warning"],
+        cwd=ROOT, env=ENV, stdout=subprocess.DEVNULL, start_new_session=True,
+    )  # fmt: skip
+    try:
+        wait_for_port(PORT)
+        probe = httpx.get(f"http://127.0.0.1:{PORT}/api/v1/public/sites/bench/config", timeout=10)
+        probe.raise_for_status()
+        results = {"assent POST /consents (gunicorn sync)": wrk(version)}
+    finally:
+        os.killpg(gunicorn.pid, signal.SIGTERM)
+        gunicorn.wait(timeout=30)
+    results["same transaction in raw SQL (pgbench)"] = pgbench()
+    print(f"{CONNECTIONS} connections, {DURATION} s each, gunicorn {WORKERS} sync workers, 4 purposes per choice")
+    print(f"{'':<42}{'choices/s':>12}{'p50 ms':>10}{'p99 ms':>10}{'non-2xx':>10}")
+    for name, figures in results.items():
+        print(
+            f"{name:<42}{figures['choices/s']:>12.0f}{figures['p50 ms']:>10.2f}"
+            f"{figures['p99 ms']:>10.2f}{figures['non-2xx']:>10.0f}"
+        )
+
+
+if __name__ == "__main__":
+    sys.exit(main())
