@@ -304,3 +304,44 @@ def test_the_js_api_reports_and_changes_the_choice(page, demo, trackers):
     assert page.get_by_role("button", name="Accept all").count() == 0
     page.evaluate("assent.showPreferences()")
     assert page.get_by_role("dialog", name="Privacy preferences").is_visible()
+
+
+def _serve_page(page, live: str, html: str) -> str:
+    """Answer a made-up URL on the live server's origin with html (the banner's requests go through)."""
+    url = f"{live}/__page__/"
+    page.route(url, lambda route: route.fulfill(status=200, content_type="text/html", body=html))
+    return url
+
+
+def test_accept_and_reject_have_the_same_prominence(page, demo, trackers):
+    page.goto(demo)
+    look = """b => { const s = getComputedStyle(b); const r = b.getBoundingClientRect();
+      return [s.backgroundColor, s.color, s.fontSize, s.fontWeight, s.borderWidth, Math.round(r.height)]; }"""
+    accept = page.get_by_role("button", name="Accept all").evaluate(look)
+    reject = page.get_by_role("button", name="Reject all").evaluate(look)
+    assert accept == reject
+
+
+def test_without_a_page_language_the_browsers_language_picks_the_locale(browser, live, demo_site):
+    context = browser.new_context(locale="ja-JP")
+    page = context.new_page()
+    Trackers(page, live)
+    try:
+        page.goto(_serve_page(page, live, '<!doctype html><title>t</title><script src="/c/demo.js"></script>'))
+        assert page.get_by_role("button", name="すべて拒否").is_visible()
+    finally:
+        context.close()
+
+
+def test_a_right_to_left_locale_lays_the_banner_out_right_to_left(page, live, organization, trackers):
+    from consent import services
+    from consent.models import BannerText
+    from tests.factories import published_site
+
+    site = published_site(organization=organization, key="rtl", locales=("en", "ar"))
+    BannerText.objects.filter(site=site, locale="ar").update(direction="rtl", accept_all="قبول الكل")
+    services.banner_publish(site=site, material=True)
+    page.goto(_serve_page(page, live, '<!doctype html><html lang="ar"><script src="/c/rtl.js"></script>'))
+    dialog = page.get_by_role("dialog")
+    assert dialog.get_attribute("dir") == "rtl"
+    assert page.get_by_role("button", name="قبول الكل").is_visible()
