@@ -1,0 +1,144 @@
+"""How events fold into the current state, and how a stored event row maps to its canonical bytes."""
+
+from collections.abc import Iterable
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+from ledger.canonical import event_bytes
+
+# The columns of an event row, in the order event_row_bytes() reads them (for values_list()).
+EVENT_COLUMNS = (
+    "id",
+    "subject_key",
+    "purpose",
+    "granted",
+    "kind",
+    "source",
+    "method",
+    "banner_version",
+    "jurisdiction",
+    "locale",
+    "occurred_at",
+    "recorded_at",
+    "expires_at",
+    "receipt_id",
+    "evidence_hash",
+    "idempotency_key",
+)
+
+
+def event_row_bytes(site: str, row: tuple[Any, ...]) -> bytes:
+    """Return the canonical bytes of an event row read with EVENT_COLUMNS."""
+    (
+        event_id,
+        subject_key,
+        purpose,
+        granted,
+        kind,
+        source,
+        method,
+        banner_version,
+        jurisdiction,
+        locale,
+        occurred_at,
+        recorded_at,
+        expires_at,
+        receipt_id,
+        evidence_hash,
+        idempotency_key,
+    ) = row
+    return event_bytes(
+        event_id=str(event_id),
+        site=site,
+        subject_key=subject_key,
+        purpose=purpose,
+        granted=granted,
+        kind=kind,
+        source=source,
+        method=method,
+        banner_version=banner_version,
+        jurisdiction=jurisdiction,
+        locale=locale,
+        occurred_at=occurred_at,
+        recorded_at=recorded_at,
+        expires_at=expires_at,
+        receipt_id=str(receipt_id),
+        evidence_hash=evidence_hash,
+        idempotency_key=idempotency_key or "",
+    )
+
+
+@dataclass(frozen=True)
+class StateRow:
+    """A subject's current decision for one purpose and the event that made it."""
+
+    purpose: str
+    granted: bool
+    kind: str
+    source: str
+    since: datetime
+    expires_at: datetime | None
+    event_id: str
+    receipt_id: str
+
+    def as_dict(self) -> dict[str, Any]:
+        """Return the row as JSON-ready data."""
+        return {
+            "purpose": self.purpose,
+            "granted": self.granted,
+            "kind": self.kind,
+            "source": self.source,
+            "since": self.since.isoformat(),
+            "expires_at": self.expires_at.isoformat() if self.expires_at else None,
+            "event_id": self.event_id,
+            "receipt_id": self.receipt_id,
+        }
+
+
+def state_next(
+    previous: StateRow | None,
+    *,
+    purpose: str,
+    granted: bool,
+    kind: str,
+    source: str,
+    recorded_at: datetime,
+    expires_at: datetime | None,
+    event_id: str,
+    receipt_id: str,
+) -> StateRow:
+    """Return the state after one event; `since` moves only when the decision changes."""
+    unchanged = previous is not None and previous.granted == granted
+    return StateRow(
+        purpose=purpose,
+        granted=granted,
+        kind=kind,
+        source=source,
+        since=previous.since if unchanged and previous is not None else recorded_at,
+        expires_at=expires_at,
+        event_id=event_id,
+        receipt_id=receipt_id,
+    )
+
+
+# The columns state_fold() reads, in order.
+FOLD_COLUMNS = ("id", "purpose", "granted", "kind", "source", "recorded_at", "expires_at", "receipt_id")
+
+
+def state_fold(rows: Iterable[tuple[Any, ...]], into: dict[str, StateRow] | None = None) -> dict[str, StateRow]:
+    """Return one subject's state after its events (rows of FOLD_COLUMNS in id order)."""
+    state = {} if into is None else into
+    for event_id, purpose, granted, kind, source, recorded_at, expires_at, receipt_id in rows:
+        state[purpose] = state_next(
+            state.get(purpose),
+            purpose=purpose,
+            granted=granted,
+            kind=kind,
+            source=source,
+            recorded_at=recorded_at,
+            expires_at=expires_at,
+            event_id=str(event_id),
+            receipt_id=str(receipt_id),
+        )
+    return state

@@ -1,0 +1,329 @@
+"""Reads of the ledger: states, histories, feeds, audiences, checkpoints and proofs.
+
+Ordering rules: a subject's history is in event id order (UUIDv7, the order its appends were
+serialized in); the feed is in log order (leaf index), which is the only order a cursor may follow,
+because transactions commit out of id order and only integrated events have an index.
+"""
+
+import uuid
+from dataclasses import asdict, dataclass
+from datetime import datetime
+from typing import Any
+
+from ledger import merkle
+from ledger.canonical import timestamp
+from ledger.errors import ProofUnavailable
+from ledger.keys import PublicKey
+from ledger.keys import public_keys as _public_keys
+from ledger.logs import key_of, log_find
+from ledger.models import Checkpoint, Event, Leaf, Log, State
+from ledger.projection import FOLD_COLUMNS, StateRow, state_fold
+from ledger.tree import consistency_proof, inclusion_proof, root_at
+
+_EVENT_FIELDS = (
+    "id",
+    "subject_key",
+    "receipt_id",
+    "purpose",
+    "granted",
+    "kind",
+    "source",
+    "method",
+    "banner_version",
+    "jurisdiction",
+    "locale",
+    "occurred_at",
+    "recorded_at",
+    "expires_at",
+)
+_STATE_FIELDS = ("purpose", "granted", "kind", "source", "since", "expires_at", "event_id", "receipt_id")
+
+
+def _json(value: Any) -> Any:
+    return timestamp(value) if isinstance(value, datetime) else value
+
+
+@dataclass(frozen=True)
+class EventRow:
+    """One stored event as readers see it (the subject as its keyed hash)."""
+
+    id: str
+    subject_key: str
+    receipt_id: str
+    purpose: str
+    granted: bool
+    kind: str
+    source: str
+    method: str
+    banner_version: str
+    jurisdiction: str
+    locale: str
+    occurred_at: datetime
+    recorded_at: datetime
+    expires_at: datetime | None
+    leaf_index: int | None = None
+
+    def as_dict(self) -> dict[str, Any]:
+        """Return the event as JSON-ready data."""
+        return {name: _json(value) for name, value in asdict(self).items()}
+
+
+def _event_row(row: tuple[Any, ...], leaf_index: int | None = None) -> EventRow:
+    fields = dict(zip(_EVENT_FIELDS, row, strict=True))
+    fields["id"], fields["receipt_id"] = str(fields["id"]), str(fields["receipt_id"])
+    return EventRow(**fields, leaf_index=leaf_index)
+
+
+def _state_row(row: tuple[Any, ...]) -> StateRow:
+    purpose, granted, kind, source, since, expires_at, event_id, receipt_id = row
+    return StateRow(purpose, granted, kind, source, since, expires_at, str(event_id), str(receipt_id))
+
+
+def _subject(site: str, subject: str) -> tuple[Log, str] | None:
+    log = log_find(site)
+    return None if log is None else (log, key_of(log, subject))
+
+
+def subject_state(*, site: str, subject: str) -> dict[str, StateRow]:
+    """Return a subject's current decision per purpose, from the projection."""
+    found = _subject(site, subject)
+    if found is None:
+        return {}
+    log, key = found
+    rows = State.objects.filter(log=log, subject_key=key).order_by("purpose").values_list(*_STATE_FIELDS)
+    return {row[0]: _state_row(row) for row in rows}
+
+
+def subject_state_at(*, site: str, subject: str, at: datetime) -> dict[str, StateRow]:
+    """Return a subject's decision per purpose as recorded at a moment, folded from the events."""
+    found = _subject(site, subject)
+    if found is None:
+        return {}
+    log, key = found
+    rows = Event.objects.filter(log=log, subject_key=key, recorded_at__lte=at).order_by("id")
+    return state_fold(rows.values_list(*FOLD_COLUMNS))
+
+
+def subject_events(*, site: str, subject: str, limit: int | None = None) -> list[EventRow]:
+    """Return a subject's events, newest first, each with its leaf index once integrated."""
+    found = _subject(site, subject)
+    if found is None:
+        return []
+    log, key = found
+    rows = Event.objects.filter(log=log, subject_key=key).order_by("-id").values_list(*_EVENT_FIELDS, "leaf__index")
+    if limit is not None:
+        rows = rows[:limit]
+    return [_event_row(row[:-1], row[-1]) for row in rows]
+
+
+def events_feed(*, site: str, after: int | None, limit: int) -> list[EventRow]:
+    """Return integrated events in log order after leaf index `after` (None: from the start)."""
+    log = log_find(site)
+    if log is None:
+        return []
+    leaves = Leaf.objects.filter(log=log, index__gt=-1 if after is None else after).order_by("index")
+    rows = leaves.values_list("index", *(f"event__{name}" for name in _EVENT_FIELDS))[:limit]
+    return [_event_row(row[1:], row[0]) for row in rows]
+
+
+@dataclass(frozen=True)
+class AudienceMember:
+    """A subject in an audience and its state for the purpose asked about."""
+
+    subject_key: str
+    state: StateRow
+
+
+@dataclass(frozen=True)
+class AudiencePage:
+    """One page of an audience; pass `next_cursor` back as `after_cursor` for the next (None: last page)."""
+
+    members: list[AudienceMember]
+    next_cursor: str | None
+
+
+def audience(
+    *,
+    site: str,
+    purpose: str,
+    granted: bool = True,
+    changed_since: datetime | None = None,
+    after_cursor: str | None = None,
+    limit: int = 1000,
+) -> AudiencePage:
+    """Return subjects whose current decision for a purpose is `granted`, keyset-paginated by subject key."""
+    log = log_find(site)
+    if log is None:
+        return AudiencePage(members=[], next_cursor=None)
+    rows = State.objects.filter(log=log, purpose=purpose, granted=granted)
+    if changed_since is not None:
+        rows = rows.filter(since__gte=changed_since)
+    if after_cursor:
+        rows = rows.filter(subject_key__gt=after_cursor)
+    page = list(rows.order_by("subject_key").values_list("subject_key", *_STATE_FIELDS)[: limit + 1])
+    members = [AudienceMember(subject_key=row[0], state=_state_row(row[1:])) for row in page[:limit]]
+    return AudiencePage(members=members, next_cursor=members[-1].subject_key if len(page) > limit else None)
+
+
+@dataclass(frozen=True)
+class DueExpiry:
+    """A grant whose lifetime has run out: the consent side appends an `expired` event for it."""
+
+    site: str
+    subject_key: str
+    purpose: str
+    expires_at: datetime
+
+
+def states_due_for_expiry(*, now: datetime, limit: int = 1000) -> list[DueExpiry]:
+    """Return granted states whose expires_at has passed, oldest first."""
+    rows = (
+        State.objects.filter(granted=True, expires_at__lte=now)
+        .order_by("expires_at")
+        .values_list("log__site", "subject_key", "purpose", "expires_at")[:limit]
+    )
+    return [
+        DueExpiry(site=site, subject_key=key, purpose=purpose, expires_at=expires_at)
+        for site, key, purpose, expires_at in rows
+        if expires_at is not None
+    ]
+
+
+@dataclass(frozen=True)
+class SignedCheckpoint:
+    """A checkpoint as published: the signed note and what it states."""
+
+    site: str
+    origin: str
+    size: int
+    root: str
+    note: str
+    key_id: str
+    signed_at: datetime
+
+    def as_dict(self) -> dict[str, Any]:
+        """Return the checkpoint as JSON-ready data."""
+        return {name: _json(value) for name, value in asdict(self).items()}
+
+
+def _checkpoint_view(log: Log, row: Checkpoint) -> SignedCheckpoint:
+    return SignedCheckpoint(
+        site=log.site,
+        origin=log.origin,
+        size=row.size,
+        root=bytes(row.root).hex(),
+        note=row.note,
+        key_id=row.key_id,
+        signed_at=row.signed_at,
+    )
+
+
+def checkpoint_latest(*, site: str) -> SignedCheckpoint | None:
+    """Return a site's newest signed checkpoint."""
+    log = log_find(site)
+    row = None if log is None else Checkpoint.objects.filter(log=log).order_by("-size").first()
+    return None if log is None or row is None else _checkpoint_view(log, row)
+
+
+def checkpoints(*, site: str, limit: int | None = None) -> list[SignedCheckpoint]:
+    """Return a site's signed checkpoints, newest first."""
+    log = log_find(site)
+    if log is None:
+        return []
+    rows = Checkpoint.objects.filter(log=log).order_by("-size")
+    return [_checkpoint_view(log, row) for row in (rows[:limit] if limit is not None else rows)]
+
+
+@dataclass(frozen=True)
+class InclusionProof:
+    """An RFC 9162 inclusion proof of one event against a signed checkpoint (hashes in hex)."""
+
+    site: str
+    event_id: str
+    leaf_index: int
+    tree_size: int
+    leaf_hash: str
+    root: str
+    proof: list[str]
+    checkpoint: str
+
+    def verify(self) -> bool:
+        """Return whether the proof holds (the checkpoint signature is checked separately)."""
+        proof = [bytes.fromhex(item) for item in self.proof]
+        leaf, root = bytes.fromhex(self.leaf_hash), bytes.fromhex(self.root)
+        return merkle.verify_inclusion(self.leaf_index, self.tree_size, leaf, proof, root)
+
+    def as_dict(self) -> dict[str, Any]:
+        """Return the proof as JSON-ready data."""
+        return asdict(self)
+
+
+def prove_inclusion(*, event_id: str | uuid.UUID, size: int | None = None) -> InclusionProof:
+    """Return the inclusion proof of an event against the newest (or the given) signed checkpoint."""
+    leaf = Leaf.objects.select_related("log").filter(event_id=event_id).first()
+    if leaf is None:
+        raise ProofUnavailable(f"event {event_id} is not in the log yet")
+    signed = Checkpoint.objects.filter(log=leaf.log, size__gt=leaf.index)
+    row = (signed.filter(size=size) if size is not None else signed.order_by("-size")).first()
+    if row is None:
+        raise ProofUnavailable(f"event {event_id} is not covered by a signed checkpoint yet")
+    return InclusionProof(
+        site=leaf.log.site,
+        event_id=str(leaf.event_id),
+        leaf_index=leaf.index,
+        tree_size=row.size,
+        leaf_hash=bytes(leaf.hash).hex(),
+        root=bytes(row.root).hex(),
+        proof=[item.hex() for item in inclusion_proof(leaf.log_id, leaf.index, row.size)],
+        checkpoint=row.note,
+    )
+
+
+@dataclass(frozen=True)
+class ConsistencyProof:
+    """An RFC 9162 consistency proof between two sizes of a log (hashes in hex), with their checkpoints."""
+
+    site: str
+    size1: int
+    size2: int
+    root1: str
+    root2: str
+    proof: list[str]
+    checkpoint1: str | None
+    checkpoint2: str | None
+
+    def verify(self) -> bool:
+        """Return whether the proof holds (checkpoint signatures are checked separately)."""
+        proof = [bytes.fromhex(item) for item in self.proof]
+        root1, root2 = bytes.fromhex(self.root1), bytes.fromhex(self.root2)
+        return merkle.verify_consistency(self.size1, self.size2, root1, root2, proof)
+
+    def as_dict(self) -> dict[str, Any]:
+        """Return the proof as JSON-ready data."""
+        return asdict(self)
+
+
+def prove_consistency(*, site: str, size1: int, size2: int) -> ConsistencyProof:
+    """Return the consistency proof between two sizes, neither beyond the newest signed checkpoint."""
+    log = log_find(site)
+    latest = None if log is None else Checkpoint.objects.filter(log=log).order_by("-size").first()
+    if log is None or latest is None:
+        raise ProofUnavailable(f"site {site} has no signed checkpoint yet")
+    if not 0 < size1 <= size2 <= latest.size:
+        raise ProofUnavailable(f"sizes must satisfy 0 < size1 <= size2 <= {latest.size}")
+    notes = dict(Checkpoint.objects.filter(log=log, size__in=[size1, size2]).values_list("size", "note"))
+    return ConsistencyProof(
+        site=site,
+        size1=size1,
+        size2=size2,
+        root1=root_at(log.id, size1).hex(),
+        root2=root_at(log.id, size2).hex(),
+        proof=[item.hex() for item in consistency_proof(log.id, size1, size2)],
+        checkpoint1=notes.get(size1),
+        checkpoint2=notes.get(size2),
+    )
+
+
+def public_keys() -> list[PublicKey]:
+    """Return the keys that verify this server's checkpoints and receipts, current first."""
+    return _public_keys()
