@@ -82,6 +82,11 @@ class StateRow:
     event_id: str
     receipt_id: str
 
+    @property
+    def receipt(self) -> str:
+        """Return the id of the receipt the deciding event was given with."""
+        return self.receipt_id
+
     def as_dict(self) -> dict[str, Any]:
         """Return the row as JSON-ready data."""
         return {

@@ -6,9 +6,12 @@ because transactions commit out of id order and only integrated events have an i
 """
 
 import uuid
+from collections.abc import Collection
 from dataclasses import asdict, dataclass
 from datetime import datetime
 from typing import Any
+
+from django.utils import timezone
 
 from ledger import merkle
 from ledger.canonical import timestamp
@@ -62,6 +65,16 @@ class EventRow:
     recorded_at: datetime
     expires_at: datetime | None
     leaf_index: int | None = None
+
+    @property
+    def subject(self) -> str:
+        """Return the subject's keyed hash (the name the consent side files it under)."""
+        return self.subject_key
+
+    @property
+    def receipt(self) -> str:
+        """Return the id of the receipt this event was given with."""
+        return self.receipt_id
 
     def as_dict(self) -> dict[str, Any]:
         """Return the event as JSON-ready data."""
@@ -127,19 +140,22 @@ def events_feed(*, site: str, after: int | None, limit: int) -> list[EventRow]:
 
 
 @dataclass(frozen=True)
-class AudienceMember:
-    """A subject in an audience and its state for the purpose asked about."""
+class AudienceRow:
+    """A subject in an audience (by its keyed hash) and its state for the purpose asked about."""
 
     subject_key: str
-    state: StateRow
+    granted: bool
+    since: datetime
+    expires_at: datetime | None
+    kind: str
+    source: str
+    event_id: str
+    receipt_id: str
 
-
-@dataclass(frozen=True)
-class AudiencePage:
-    """One page of an audience; pass `next_cursor` back as `after_cursor` for the next (None: last page)."""
-
-    members: list[AudienceMember]
-    next_cursor: str | None
+    @property
+    def subject(self) -> str:
+        """Return the subject's keyed hash (the name the consent side files it under)."""
+        return self.subject_key
 
 
 def audience(
@@ -150,19 +166,46 @@ def audience(
     changed_since: datetime | None = None,
     after_cursor: str | None = None,
     limit: int = 1000,
-) -> AudiencePage:
-    """Return subjects whose current decision for a purpose is `granted`, keyset-paginated by subject key."""
+    after: str | None = None,
+) -> list[AudienceRow]:
+    """Return up to `limit` subjects whose decision for a purpose is `granted`, in subject key order.
+
+    Keyset pagination: pass the last row's subject_key as `after_cursor` (or `after`) for the next page;
+    a page shorter than `limit` is the last. `changed_since` keeps rows whose decision took its value then or later.
+    """
     log = log_find(site)
     if log is None:
-        return AudiencePage(members=[], next_cursor=None)
+        return []
     rows = State.objects.filter(log=log, purpose=purpose, granted=granted)
     if changed_since is not None:
         rows = rows.filter(since__gte=changed_since)
-    if after_cursor:
-        rows = rows.filter(subject_key__gt=after_cursor)
-    page = list(rows.order_by("subject_key").values_list("subject_key", *_STATE_FIELDS)[: limit + 1])
-    members = [AudienceMember(subject_key=row[0], state=_state_row(row[1:])) for row in page[:limit]]
-    return AudiencePage(members=members, next_cursor=members[-1].subject_key if len(page) > limit else None)
+    cursor = after_cursor or after
+    if cursor:
+        rows = rows.filter(subject_key__gt=cursor)
+    fields = ("subject_key", "granted", "since", "expires_at", "kind", "source", "event_id", "receipt_id")
+    return [
+        AudienceRow(key, is_granted, since, expires_at, kind, source, str(event_id), str(receipt_id))
+        for key, is_granted, since, expires_at, kind, source, event_id, receipt_id in rows.order_by(
+            "subject_key"
+        ).values_list(*fields)[:limit]
+    ]
+
+
+def states_granted(
+    *, site: str, subjects: Collection[str], purposes: Collection[str], now: datetime | None = None
+) -> dict[str, dict[str, bool]]:
+    """Return {subject: {purpose: granted right now}} for many subjects; a lapsed grant counts as not granted."""
+    log = log_find(site)
+    if log is None or not subjects:
+        return {}
+    by_key = {key_of(log, subject): subject for subject in subjects}
+    moment = now or timezone.now()
+    rows = State.objects.filter(log=log, subject_key__in=list(by_key), purpose__in=list(purposes))
+    answer: dict[str, dict[str, bool]] = {}
+    for key, purpose, granted, expires_at in rows.values_list("subject_key", "purpose", "granted", "expires_at"):
+        lapsed = expires_at is not None and expires_at <= moment
+        answer.setdefault(by_key[key], {})[purpose] = granted and not lapsed
+    return answer
 
 
 @dataclass(frozen=True)

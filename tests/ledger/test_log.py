@@ -119,15 +119,27 @@ def test_the_feed_follows_log_order_and_only_shows_integrated_events(append: App
 
 def test_the_audience_pages_by_subject_key(append: Append) -> None:
     _subjects(append, 9)
-    seen, cursor = [], None
+    seen: list[str] = []
     while True:
-        page = selectors.audience(site=SITE, purpose="analytics", granted=True, after_cursor=cursor, limit=2)
-        seen += [member.subject_key for member in page.members]
-        cursor = page.next_cursor
-        if cursor is None:
+        page = selectors.audience(
+            site=SITE, purpose="analytics", granted=True, after_cursor=seen[-1] if seen else None, limit=2
+        )
+        seen += [row.subject_key for row in page]
+        if len(page) < 2:
             break
     assert len(seen) == 5
     assert seen == sorted(seen)
+    assert len(selectors.audience(site=SITE, purpose="analytics", granted=False)) == 4
+
+
+def test_states_granted_answers_many_subjects_and_treats_a_lapsed_grant_as_refused(append: Append) -> None:
+    append(subject="a", decisions={"analytics": True, "marketing": False})
+    append(subject="b", decisions={"analytics": True}, lifetime=timedelta(seconds=1))
+    later = timezone.now() + timedelta(seconds=2)
+    answer = selectors.states_granted(
+        site=SITE, subjects=["a", "b", "c"], purposes=["analytics", "marketing"], now=later
+    )
+    assert answer == {"a": {"analytics": True, "marketing": False}, "b": {"analytics": False}}
 
 
 def test_subject_state_at_a_moment_is_folded_from_events(append: Append) -> None:
