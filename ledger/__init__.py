@@ -1,0 +1,1 @@
+"""The consent ledger: append-only events in a tamper-evident Merkle log per site (never imports consent)."""

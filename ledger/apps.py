@@ -1,3 +1,5 @@
+"""The ledger's Django application."""
+
 from django.apps import AppConfig
 
 
