@@ -4,7 +4,7 @@ from typing import Any
 
 from consent.models import Site, Subject
 from ledger import selectors as ledger_selectors
-from ledger.models import Event
+from ledger.models import Event, Evidence
 
 
 def _pseudonym(site: Site, external_id: str) -> str:
@@ -23,8 +23,8 @@ def events_of(site: Site, external_id: str) -> list[Any]:
 
 
 def evidence_of(site: Site, external_id: str) -> dict[str, Any]:
-    """Return the evidence recorded with the subject's newest choice."""
-    return ledger_selectors.evidence_for(events_of(site, external_id)[0])
+    """Return the evidence recorded with the subject's newest choice (the ledger's deletable side table)."""
+    return Evidence.objects.get(receipt_id=events_of(site, external_id)[0].receipt_id).data
 
 
 def event_count() -> int:

@@ -5,7 +5,8 @@ from pathlib import Path
 import pytest
 from django.conf import settings
 
-from consent.models import Site
+from consent.demo import demo_seed
+from consent.models import Organization, Site
 from tests.banner.ledger_reads import events_of, state_of
 from tests.browser.helpers import (
     CSP_WATCH,
@@ -20,6 +21,12 @@ pytestmark = pytest.mark.browser
 
 AXE = Path(settings.BASE_DIR) / "node_modules" / "axe-core" / "axe.min.js"
 REQUIRED = {"service", "communication", "payments", "legal"}
+
+
+@pytest.fixture
+def demo_site(live) -> Site:
+    """The demo customer, seeded once and committed (the live server must see it)."""
+    return demo_seed().site
 
 
 @pytest.fixture
@@ -333,11 +340,12 @@ def test_without_a_page_language_the_browsers_language_picks_the_locale(browser,
         context.close()
 
 
-def test_a_right_to_left_locale_lays_the_banner_out_right_to_left(page, live, organization, trackers):
+def test_a_right_to_left_locale_lays_the_banner_out_right_to_left(page, live, trackers):
     from consent import services
     from consent.models import BannerText
     from tests.factories import published_site
 
+    organization = Organization.objects.create(name="Right to left")
     site = published_site(organization=organization, key="rtl", locales=("en", "ar"))
     BannerText.objects.filter(site=site, locale="ar").update(direction="rtl", accept_all="قبول الكل")
     services.banner_publish(site=site, material=True)
