@@ -94,8 +94,24 @@ def run(*args: str, **kwargs) -> subprocess.CompletedProcess:
     return subprocess.run(args, check=True, cwd=ROOT, env=ENV, capture_output=True, text=True, **kwargs)
 
 
+def signing_key_write() -> None:
+    """Give the production-mode server a ledger signing key of its own, in a throwaway directory."""
+    from cryptography.hazmat.primitives import serialization
+    from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
+
+    var = Path(tempfile.mkdtemp(prefix="assent-ingest-"))
+    key = var / "ledger-ed25519.pem"
+    key.write_bytes(
+        Ed25519PrivateKey.generate().private_bytes(
+            serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8, serialization.NoEncryption()
+        )
+    )
+    ENV.update({"ASSENT_VAR_DIR": str(var), "LEDGER_SIGNING_KEY_FILE": str(key)})
+
+
 def prepare() -> str:
     """Create a fresh database with a published four-purpose site; return its banner version."""
+    signing_key_write()
     run("dropdb", "-h", "127.0.0.1", "--if-exists", DB)
     run("createdb", "-h", "127.0.0.1", DB)
     run(PY, "manage.py", "migrate", "--noinput", "-v", "0")

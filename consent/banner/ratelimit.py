@@ -13,13 +13,12 @@ def rate_limit_hit(*, key: str, limit: int, window: int = 60) -> int | None:
     now = time.time()
     slot = int(now // window)
     counter = f"rl:{key}:{slot}"
-    # add() is a no-op when the counter exists; incr() is atomic on Redis, so no hit is lost.
-    cache.add(counter, 0, timeout=window * 2)
+    # One round trip on the hot path: incr() is atomic on Redis and fails only on the window's first
+    # hit, when add() creates the counter with its expiry (or loses to a concurrent add, then incr wins).
     try:
         count = cache.incr(counter)
-    except ValueError:  # the counter expired between add() and incr()
-        cache.add(counter, 1, timeout=window * 2)
-        count = 1
+    except ValueError:
+        count = 1 if cache.add(counter, 1, timeout=window * 2) else cache.incr(counter)
     if count <= limit:
         return None
     return max(1, int((slot + 1) * window - now + 0.999))
