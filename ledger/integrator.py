@@ -9,6 +9,7 @@ of id order, and an id cursor would skip an event that commits late.
 import logging
 from datetime import timedelta
 from hashlib import sha256
+from typing import Any
 
 from django.conf import settings
 from django.db import connection, transaction
@@ -22,13 +23,18 @@ from ledger.logs import log_find
 from ledger.models import Checkpoint, Leaf, Log, Node, PendingLeaf
 from ledger.notes import Checkpoint as CheckpointText
 from ledger.notes import checkpoint_parse, key_id, note_open, note_sign
+from ledger.rows import Insert, rows_insert
 from ledger.tree import consistency_proof, frontier, root_at, tree_size
 
 logger = logging.getLogger(__name__)
 
 BATCH_SIZE = 20_000
-# Keeps each DELETE's parameter list well under the drivers' limits (65,535 on PostgreSQL).
-_DELETE_CHUNK = 5_000
+# Removes from the queue exactly the events this batch gave leaves to (not every id below some bound:
+# a smaller id may have committed meanwhile and still be waiting).
+_PENDING_DONE = """
+    DELETE FROM ledger_pendingleaf
+    WHERE event_id IN (SELECT event_id FROM ledger_leaf WHERE log_id = %s AND "index" >= %s)
+"""
 
 
 def _lock_key(site: str) -> int:
@@ -61,20 +67,19 @@ def _batch_integrate(log: Log) -> int | None:
             return 0
         size = tree_size(log.id)
         builder = merkle.TreeBuilder(size, frontier(log.id, size))
-        leaves: list[Leaf] = []
-        nodes: list[Node] = []
+        leaves: list[tuple[Any, ...]] = []
+        nodes: list[tuple[Any, ...]] = []
 
         def node_keep(level: int, index: int, digest: bytes) -> None:
-            nodes.append(Node(log_id=log.id, level=level, index=index, hash=digest))
+            nodes.append((log.id, level, index, digest))
 
         for event_id, digest in pending:
-            leaves.append(Leaf(event_id=event_id, log_id=log.id, index=builder.size, hash=bytes(digest)))
+            leaves.append((event_id, log.id, builder.size, bytes(digest)))
             builder.append(bytes(digest), node_keep)
-        Leaf.objects.bulk_create(leaves, batch_size=5_000)
-        Node.objects.bulk_create(nodes, batch_size=5_000)
-        event_ids = [event_id for event_id, _ in pending]
-        for start in range(0, len(event_ids), _DELETE_CHUNK):
-            PendingLeaf.objects.filter(event_id__in=event_ids[start : start + _DELETE_CHUNK]).delete()
+        rows_insert(Insert(Leaf, ("event", "log", "index", "hash"), leaves))
+        rows_insert(Insert(Node, ("log", "level", "index", "hash"), nodes))
+        with connection.cursor() as cursor:
+            cursor.execute(_PENDING_DONE, [log.id, size])
         return len(pending)
 
 

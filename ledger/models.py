@@ -89,9 +89,10 @@ class Event(AppendOnlyModel):
 
     class Meta:
         constraints = [
-            # Serves the replay lookup (log, idempotency_key) and makes a second write under a key fail.
+            # Serves the replay lookup (log, idempotency_key) and makes a second choice under a key fail.
+            # The key is stored on the first event of its choice only, so one row stands for the choice.
             models.UniqueConstraint(
-                fields=["log", "idempotency_key", "purpose"],
+                fields=["log", "idempotency_key"],
                 condition=Q(idempotency_key__isnull=False),
                 name="ledger_event_idempotency_uniq",
             ),
@@ -99,8 +100,6 @@ class Event(AppendOnlyModel):
         indexes = [
             # Serves subject_events (newest first), subject_state_at and rebuild_state: one subject's history.
             models.Index(fields=["log", "subject_key", "id"], name="ledger_event_subject_idx"),
-            # Serves receipt lookups: every event of one choice.
-            models.Index(fields=["receipt_id"], name="ledger_event_receipt_idx"),
         ]
 
     def __str__(self) -> str:
@@ -118,11 +117,8 @@ class PendingLeaf(models.Model):
     log = models.ForeignKey(Log, on_delete=models.PROTECT, related_name="+", db_index=False)
     leaf_hash = models.BinaryField(max_length=32)
 
-    class Meta:
-        indexes = [
-            # Serves the integrator: one site's waiting events in id order.
-            models.Index(fields=["log", "event"], name="ledger_pending_log_idx"),
-        ]
+    # No index beyond the primary key: the queue only holds what the integrator has not reached
+    # yet, so its queries (one site's rows in id order, the sites with rows) scan a handful of rows.
 
     def __str__(self) -> str:
         return f"{self.event_id} waiting"

@@ -3,9 +3,6 @@
 Every function is keyword-only and atomic. Nothing here imports the consent side: a site is its key.
 """
 
-import hashlib
-import os
-import uuid
 from collections.abc import Collection, Mapping
 from datetime import datetime, timedelta
 from typing import Any
@@ -14,8 +11,8 @@ from django.db import IntegrityError, transaction
 from django.utils import timezone
 
 from ledger import integrator, rebuild
-from ledger.canonical import canonical_json
-from ledger.choices import Choice, choice_check, kind_derive, subject_check
+from ledger.append import choice_write, receipt_replay
+from ledger.choices import choice_check, subject_check
 from ledger.errors import (
     EmptyDecisions,
     FutureTimestamp,
@@ -25,12 +22,10 @@ from ledger.errors import (
     UnknownPurpose,
     UnknownTerm,
 )
-from ledger.ids import now_ns, ns_datetime, uuid7
 from ledger.logs import key_of, log_find, log_get_or_create
-from ledger.models import Event, Evidence, Log, PendingLeaf, State
-from ledger.projection import EVENT_COLUMNS, FOLD_COLUMNS, StateRow, event_row_bytes, state_fold, state_next
+from ledger.models import Evidence
 from ledger.rebuild import StateDifference
-from ledger.receipts import Receipt, receipt_sign
+from ledger.receipts import Receipt
 
 __all__ = [
     "EmptyDecisions",
@@ -51,8 +46,8 @@ __all__ = [
     "subject_key",
 ]
 
-# Two appends racing to create a subject's first state rows, or to use one idempotency key, make one
-# of them fail on a unique constraint; a retry then sees the winner's rows (or its receipt).
+# Two appends racing to create a subject's first state rows make one of them fail on a unique
+# constraint; a retry then sees the winner's rows.
 _ATTEMPTS = 3
 
 
@@ -98,174 +93,19 @@ def event_append(
     )
     log = log_get_or_create(choice.site)
     key = key_of(log, subject)
-    for _ in range(_ATTEMPTS - 1):
+    for attempt in range(1, _ATTEMPTS + 1):
         try:
             with transaction.atomic():
-                return _choice_write(log, key, choice)
+                return choice_write(log, key, choice)
         except IntegrityError:
-            continue
-    with transaction.atomic():
-        return _choice_write(log, key, choice)
-
-
-def _choice_write(log: Log, key: str, choice: Choice) -> Receipt:
-    """Write one checked choice: events, queue rows, evidence, projection; return its signed receipt."""
-    if choice.idempotency_key is not None:
-        replay = _replay(log, choice.idempotency_key)
-        if replay is not None:
-            return replay
-    # Row locks on this subject's state serialize its appends, so event ids follow the order of writes.
-    stored = {row.purpose: row for row in State.objects.select_for_update().filter(log=log, subject_key=key)}
-    ns = now_ns()
-    recorded_at = ns_datetime(ns)
-    floor = max((row.event_id for row in stored.values()), default=None)
-    receipt_id = uuid7(ns, after=floor)
-    evidence_hash = _evidence_write(log, key, receipt_id, recorded_at, choice.evidence)
-    events: list[Event] = []
-    for purpose in sorted(choice.decisions):
-        granted = choice.decisions[purpose]
-        previous = stored.get(purpose)
-        events.append(
-            Event(
-                id=uuid7(ns, after=floor),
-                log_id=log.id,
-                subject_key=key,
-                purpose=purpose,
-                granted=granted,
-                kind=choice.kind
-                or kind_derive(granted=granted, previously_granted=bool(previous and previous.granted)),
-                source=choice.source,
-                method=choice.method,
-                banner_version=choice.banner_version,
-                jurisdiction=choice.jurisdiction,
-                locale=choice.locale,
-                occurred_at=choice.occurred_at or recorded_at,
-                recorded_at=recorded_at,
-                expires_at=recorded_at + choice.lifetime if granted and choice.lifetime else None,
-                receipt_id=receipt_id,
-                evidence_hash=evidence_hash,
-                idempotency_key=choice.idempotency_key,
-            )
-        )
-    leaves = [event_row_bytes(log.site, tuple(getattr(e, c) for c in EVENT_COLUMNS)) for e in events]
-    leaf_hashes = [hashlib.sha256(b"\x00" + data).digest() for data in leaves]
-    Event.objects.bulk_create(events)
-    PendingLeaf.objects.bulk_create(
-        PendingLeaf(event_id=e.id, log_id=log.id, leaf_hash=h) for e, h in zip(events, leaf_hashes, strict=True)
-    )
-    _states_write(log, key, stored, events)
-    state = {purpose: row.granted for purpose, row in stored.items()}
-    state.update({e.purpose: e.granted for e in events})
-    changed = [e.purpose for e in events if e.purpose not in stored or stored[e.purpose].granted != e.granted]
-    return receipt_sign(
-        site=log.site,
-        origin=log.origin,
-        receipt_id=str(receipt_id),
-        recorded_at=recorded_at,
-        events=[(str(e.id), e.purpose, h) for e, h in zip(events, leaf_hashes, strict=True)],
-        state=state,
-        changed=changed,
-        replayed=False,
-    )
-
-
-def _evidence_write(
-    log: Log, key: str, receipt_id: uuid.UUID, recorded_at: datetime, evidence: dict[str, Any] | None
-) -> str:
-    """Store a choice's evidence beside the log and return the salted hash its events commit to."""
-    if evidence is None:
-        return ""
-    salt = os.urandom(16)
-    Evidence.objects.create(
-        receipt_id=receipt_id, log=log, subject_key=key, salt=salt, data=evidence, created_at=recorded_at
-    )
-    return hashlib.sha256(salt + canonical_json(evidence)).hexdigest()
-
-
-def _states_write(log: Log, key: str, stored: Mapping[str, State], events: list[Event]) -> None:
-    """Move the projection rows of the decided purposes to their new state."""
-    updated: list[State] = []
-    created: list[State] = []
-    for event in events:
-        previous = stored.get(event.purpose)
-        row = state_next(
-            _state_row(previous) if previous is not None else None,
-            purpose=event.purpose,
-            granted=event.granted,
-            kind=event.kind,
-            source=event.source,
-            recorded_at=event.recorded_at,
-            expires_at=event.expires_at,
-            event_id=str(event.id),
-            receipt_id=str(event.receipt_id),
-        )
-        model = State(log_id=log.id, subject_key=key, **_state_fields(row))
-        (updated if previous is not None else created).append(model)
-    if created:
-        # A plain insert: if a concurrent append created the row first, this fails and the append retries.
-        State.objects.bulk_create(created)
-    if updated:
-        State.objects.bulk_create(
-            updated,
-            update_conflicts=True,
-            unique_fields=["log", "subject_key", "purpose"],
-            update_fields=["granted", "kind", "source", "since", "expires_at", "event_id", "receipt_id"],
-        )
-
-
-def _state_row(model: State) -> StateRow:
-    return StateRow(
-        purpose=model.purpose,
-        granted=model.granted,
-        kind=model.kind,
-        source=model.source,
-        since=model.since,
-        expires_at=model.expires_at,
-        event_id=str(model.event_id),
-        receipt_id=str(model.receipt_id),
-    )
-
-
-def _state_fields(row: StateRow) -> dict[str, Any]:
-    return {
-        "purpose": row.purpose,
-        "granted": row.granted,
-        "kind": row.kind,
-        "source": row.source,
-        "since": row.since,
-        "expires_at": row.expires_at,
-        "event_id": row.event_id,
-        "receipt_id": row.receipt_id,
-    }
-
-
-def _replay(log: Log, idempotency_key: str) -> Receipt | None:
-    """Return the receipt first given for an idempotency key, rebuilt from its events, or None."""
-    rows = list(
-        Event.objects.filter(log=log, idempotency_key=idempotency_key).order_by("purpose").values_list(*EVENT_COLUMNS)
-    )
-    if not rows:
-        return None
-    key, receipt_id, recorded_at = rows[0][1], rows[0][13], rows[0][11]
-    first, last = min(row[0] for row in rows), max(row[0] for row in rows)
-    history = list(
-        Event.objects.filter(log=log, subject_key=key, id__lte=last).order_by("id").values_list(*FOLD_COLUMNS)
-    )
-    before = state_fold(row for row in history if row[0] < first)
-    after = state_fold(history)
-    purposes = [row[2] for row in rows]
-    return receipt_sign(
-        site=log.site,
-        origin=log.origin,
-        receipt_id=str(receipt_id),
-        recorded_at=recorded_at,
-        events=[
-            (str(row[0]), row[2], hashlib.sha256(b"\x00" + event_row_bytes(log.site, row)).digest()) for row in rows
-        ],
-        state={purpose: row.granted for purpose, row in after.items()},
-        changed=[p for p in purposes if p not in before or before[p].granted != after[p].granted],
-        replayed=True,
-    )
+            # Either the idempotency key was used first (answer with that receipt), or another
+            # append created this subject's first state rows first (try again on top of them).
+            replay = receipt_replay(log, choice.idempotency_key) if choice.idempotency_key else None
+            if replay is not None:
+                return replay
+            if attempt == _ATTEMPTS:
+                raise
+    raise AssertionError("unreachable: the last attempt returns or raises")
 
 
 def evidence_erase(*, site: str, subject: str) -> int:

@@ -1,0 +1,205 @@
+"""Writing one checked choice: its events, their place in the integrator's queue, evidence and projection.
+
+The hot path of the product, so it reads two things (the log, the subject's locked state rows) and
+writes everything else in one multi-table insert.
+"""
+
+import hashlib
+import os
+import uuid
+from datetime import UTC, datetime
+from typing import Any
+
+from django.db import connection
+
+from ledger.canonical import canonical_json
+from ledger.choices import Choice, kind_derive
+from ledger.ids import now_ns, ns_datetime, uuid7
+from ledger.models import Event, Evidence, Log, PendingLeaf, State
+from ledger.projection import EVENT_COLUMNS, FOLD_COLUMNS, StateRow, event_row_bytes, state_fold, state_next
+from ledger.receipts import Receipt, receipt_sign
+from ledger.rows import Insert, inserts_run
+
+_STATE_FIELDS = ("purpose", "granted", "kind", "source", "since", "expires_at", "event_id", "receipt_id")
+# Raw SQL: the ORM's query building costs as much as the query on this path.
+_STATE_SELECT = (
+    "SELECT purpose, granted, kind, source, since, expires_at, event_id, receipt_id"
+    " FROM ledger_state WHERE log_id = %s AND subject_key = %s"
+)
+_STATE_UPDATED = ("granted", "kind", "source", "since", "expires_at", "event_id", "receipt_id")
+
+
+def _leaf_hash(site: str, event: tuple[Any, ...]) -> bytes:
+    return hashlib.sha256(b"\x00" + event_row_bytes(site, event)).digest()
+
+
+def _states_locked(log: Log, key: str) -> dict[str, StateRow]:
+    """Return the subject's state rows, locked until the transaction ends (PostgreSQL; SQLite has one writer)."""
+    postgres = connection.vendor == "postgresql"
+    with connection.cursor() as cursor:
+        cursor.execute(_STATE_SELECT + (" FOR UPDATE" if postgres else ""), [log.id, key])
+        rows = cursor.fetchall()
+    return {row[0]: (_state_row if postgres else _state_row_sqlite)(row) for row in rows}
+
+
+def _state_row(row: tuple[Any, ...]) -> StateRow:
+    purpose, granted, kind, source, since, expires_at, event_id, receipt_id = row
+    return StateRow(purpose, granted, kind, source, since, expires_at, str(event_id), str(receipt_id))
+
+
+def _utc(value: str | datetime) -> datetime:
+    """Return a timestamp SQLite handed back (text, or a naive datetime in UTC) as an aware datetime."""
+    moment = datetime.fromisoformat(value) if isinstance(value, str) else value
+    return moment.replace(tzinfo=UTC)
+
+
+def _state_row_sqlite(row: tuple[Any, ...]) -> StateRow:
+    """Convert a raw SQLite row the way the ORM would (text timestamps in UTC, hex UUIDs, integer booleans)."""
+    purpose, granted, kind, source, since, expires_at, event_id, receipt_id = row
+    return StateRow(
+        purpose,
+        bool(granted),
+        kind,
+        source,
+        _utc(since),
+        _utc(expires_at) if expires_at else None,
+        str(uuid.UUID(event_id)),
+        str(uuid.UUID(receipt_id)),
+    )
+
+
+def _evidence(log: Log, key: str, receipt_id: uuid.UUID, at: datetime, evidence: dict[str, Any] | None) -> Insert:
+    """Return the evidence row of a choice (possibly none) and, through it, the hash its events commit to."""
+    if evidence is None:
+        return Insert(Evidence, (), ())
+    salt = os.urandom(16)
+    fields = ("receipt_id", "log", "subject_key", "salt", "data", "created_at")
+    return Insert(Evidence, fields, [(receipt_id, log.id, key, salt, evidence, at)])
+
+
+def _evidence_hash(insert: Insert) -> str:
+    if not insert.rows:
+        return ""
+    salt, data = insert.rows[0][3], insert.rows[0][4]
+    return hashlib.sha256(salt + canonical_json(data)).hexdigest()
+
+
+def choice_write(log: Log, key: str, choice: Choice) -> Receipt:
+    """Write one checked choice (inside the caller's atomic block) and return its signed receipt."""
+    # Row locks on this subject's state serialize its appends, so event ids follow the order of writes.
+    stored = _states_locked(log, key)
+    ns = now_ns()
+    recorded_at = ns_datetime(ns)
+    floor = max((uuid.UUID(row.event_id) for row in stored.values()), default=None)
+    receipt_id = uuid7(ns, after=floor)
+    evidence = _evidence(log, key, receipt_id, recorded_at, choice.evidence)
+    evidence_hash = _evidence_hash(evidence)
+    events: list[tuple[Any, ...]] = []
+    for position, purpose in enumerate(sorted(choice.decisions)):
+        granted = choice.decisions[purpose]
+        previous = stored.get(purpose)
+        kind = choice.kind or kind_derive(granted=granted, previously_granted=bool(previous and previous.granted))
+        # In EVENT_COLUMNS order. The idempotency key goes on the first event only, so one unique
+        # index refuses a second choice under the key whatever purposes it decides.
+        events.append(
+            (
+                uuid7(ns, after=floor),
+                key,
+                purpose,
+                granted,
+                kind,
+                choice.source,
+                choice.method,
+                choice.banner_version,
+                choice.jurisdiction,
+                choice.locale,
+                choice.occurred_at or recorded_at,
+                recorded_at,
+                recorded_at + choice.lifetime if granted and choice.lifetime else None,
+                receipt_id,
+                evidence_hash,
+                choice.idempotency_key if position == 0 else None,
+            )
+        )
+    leaves = [_leaf_hash(log.site, event) for event in events]
+    states = [_state_after(stored.get(event[2]), event) for event in events]
+    state_fields = ("log", "subject_key", *_STATE_FIELDS)
+    inserts_run(
+        [
+            Insert(Event, ("log", *EVENT_COLUMNS), [(log.id, *event) for event in events]),
+            Insert(
+                PendingLeaf,
+                ("event", "log", "leaf_hash"),
+                [(e[0], log.id, h) for e, h in zip(events, leaves, strict=True)],
+            ),
+            evidence,
+            # New rows are plain inserts: if a concurrent append created one first, this fails and the append retries.
+            Insert(State, state_fields, [(log.id, key, *_state_values(s)) for s in states if s.purpose not in stored]),
+            Insert(
+                State,
+                state_fields,
+                [(log.id, key, *_state_values(s)) for s in states if s.purpose in stored],
+                upsert_on=("log", "subject_key", "purpose"),
+                upsert_set=_STATE_UPDATED,
+            ),
+        ]
+    )
+    state = {purpose: row.granted for purpose, row in stored.items()}
+    state.update({row.purpose: row.granted for row in states})
+    return receipt_sign(
+        site=log.site,
+        origin=log.origin,
+        receipt_id=str(receipt_id),
+        recorded_at=recorded_at,
+        events=[(str(event[0]), event[2], leaf) for event, leaf in zip(events, leaves, strict=True)],
+        state=state,
+        changed=[row.purpose for row in states if row.granted != getattr(stored.get(row.purpose), "granted", None)],
+        replayed=False,
+    )
+
+
+def _state_after(previous: StateRow | None, event: tuple[Any, ...]) -> StateRow:
+    """Return a purpose's state after one event row (EVENT_COLUMNS order)."""
+    event_id, _, purpose, granted, kind, source, _, _, _, _, _, recorded_at, expires_at, receipt_id, _, _ = event
+    return state_next(
+        previous,
+        purpose=purpose,
+        granted=granted,
+        kind=kind,
+        source=source,
+        recorded_at=recorded_at,
+        expires_at=expires_at,
+        event_id=str(event_id),
+        receipt_id=str(receipt_id),
+    )
+
+
+def _state_values(row: StateRow) -> tuple[Any, ...]:
+    return (row.purpose, row.granted, row.kind, row.source, row.since, row.expires_at, row.event_id, row.receipt_id)
+
+
+def receipt_replay(log: Log, idempotency_key: str) -> Receipt | None:
+    """Return the receipt first given for an idempotency key, rebuilt from its events, or None."""
+    keyed = Event.objects.filter(log=log, idempotency_key=idempotency_key)
+    first = keyed.values_list("subject_key", "receipt_id").first()
+    if first is None:
+        return None
+    choice = Event.objects.filter(log=log, subject_key=first[0], receipt_id=first[1]).order_by("id")
+    rows = list(choice.values_list(*EVENT_COLUMNS))
+    key, receipt_id, recorded_at = rows[0][1], rows[0][13], rows[0][11]
+    ids = [row[0] for row in rows]
+    history = Event.objects.filter(log=log, subject_key=key, id__lte=max(ids)).order_by("id")
+    folded = list(history.values_list(*FOLD_COLUMNS))
+    before = state_fold(row for row in folded if row[0] < min(ids))
+    after = state_fold(folded)
+    purposes = [row[2] for row in rows]
+    return receipt_sign(
+        site=log.site,
+        origin=log.origin,
+        receipt_id=str(receipt_id),
+        recorded_at=recorded_at,
+        events=[(str(row[0]), row[2], _leaf_hash(log.site, row)) for row in rows],
+        state={purpose: row.granted for purpose, row in after.items()},
+        changed=[p for p in purposes if p not in before or before[p].granted != after[p].granted],
+        replayed=True,
+    )
