@@ -1,4 +1,10 @@
-"""The canonical bytes of an event: what its leaf hash commits to (standard library only)."""
+"""The canonical bytes of an event: what its leaf hash commits to (standard library only).
+
+The canonical form is `json.dumps(document, sort_keys=True, separators=(",", ":"), ensure_ascii=False)`
+encoded as UTF-8, with timestamps as RFC 3339 UTC with six fractional digits and UUIDs hyphenated.
+`event_text_bytes` builds the same bytes from already formatted text without the JSON encoder, because
+full verification does this for every event; the tests hold the two paths equal.
+"""
 
 import json
 from datetime import UTC, datetime
@@ -17,6 +23,47 @@ def timestamp(value: datetime) -> str:
 def canonical_json(value: Any) -> bytes:
     """Return the one byte string a JSON value hashes to: sorted keys, no spaces, UTF-8."""
     return json.dumps(value, sort_keys=True, separators=(",", ":"), ensure_ascii=False).encode()
+
+
+def _string(value: str) -> str:
+    """Return a JSON string literal exactly as json.dumps(ensure_ascii=False) writes it."""
+    if value.isprintable() and '"' not in value and "\\" not in value:
+        return f'"{value}"'
+    return json.dumps(value, ensure_ascii=False)
+
+
+def event_text_bytes(
+    *,
+    event_id: str,
+    site: str,
+    subject_key: str,
+    purpose: str,
+    granted: bool,
+    kind: str,
+    source: str,
+    method: str,
+    banner_version: str,
+    jurisdiction: str,
+    locale: str,
+    occurred_at: str,
+    recorded_at: str,
+    expires_at: str | None,
+    receipt_id: str,
+    evidence_hash: str,
+    idempotency_key: str,
+) -> bytes:
+    """Return the canonical JSON of one event whose ids and timestamps are already canonical text."""
+    # Keys in sorted order. Ids, hashes and timestamps are generated, never typed, so they need no escaping.
+    expires = "null" if expires_at is None else f'"{expires_at}"'
+    return (
+        f'{{"banner_version":{_string(banner_version)},"event":"{event_id}","evidence":"{evidence_hash}",'
+        f'"expires_at":{expires},"granted":{"true" if granted else "false"},'
+        f'"idempotency_key":{_string(idempotency_key)},"jurisdiction":{_string(jurisdiction)},'
+        f'"kind":{_string(kind)},"locale":{_string(locale)},"method":{_string(method)},'
+        f'"occurred_at":"{occurred_at}","purpose":{_string(purpose)},"receipt":"{receipt_id}",'
+        f'"recorded_at":"{recorded_at}","site":{_string(site)},"source":{_string(source)},'
+        f'"subject":"{subject_key}","v":{FORMAT_VERSION}}}'
+    ).encode()
 
 
 def event_bytes(
@@ -40,7 +87,6 @@ def event_bytes(
     idempotency_key: str,
 ) -> bytes:
     """Return the canonical JSON of one event; every stored column is in it."""
-    # Keys are written already sorted, so this equals canonical_json() without paying for the sort.
     document = {
         "banner_version": banner_version,
         "event": event_id,
@@ -61,4 +107,4 @@ def event_bytes(
         "subject": subject_key,
         "v": FORMAT_VERSION,
     }
-    return json.dumps(document, separators=(",", ":"), ensure_ascii=False).encode()
+    return canonical_json(document)

@@ -11,9 +11,10 @@ from typing import Any
 
 from django.utils import timezone
 
+from ledger import stream
 from ledger.canonical import timestamp
 from ledger.keys import public_keys
-from ledger.models import Checkpoint, Event, Leaf, Log
+from ledger.models import Checkpoint, Event, Log
 from ledger.projection import EVENT_COLUMNS, event_row_bytes
 from ledger.tree import tree_size
 
@@ -44,17 +45,9 @@ def export_lines(log: Log) -> Iterator[str]:
         yield _line({"type": "key", **key.as_dict()})
     for cp_size, note in checkpoints:
         yield _line({"type": "checkpoint", "size": cp_size, "note": note})
-    columns: list[Any] = ["index", "hash", *(f"event__{column}" for column in EVENT_COLUMNS)]
-    leaves = Leaf.objects.filter(log=log, index__lt=size).order_by("index").values_list(*columns)
-    for row in leaves.iterator(chunk_size=_CHUNK):
+    for index, digest, event_id, data in stream.leaves(log.site, log.id, size):
         yield _line(
-            {
-                "type": "leaf",
-                "index": row[0],
-                "leaf_hash": bytes(row[1]).hex(),
-                "event_id": str(row[2]),
-                "event": event_row_bytes(log.site, row[2:]).decode(),
-            }
+            {"type": "leaf", "index": index, "leaf_hash": digest.hex(), "event_id": event_id, "event": data.decode()}
         )
     waiting = Event.objects.filter(log=log, leaf__isnull=True).order_by("id").values_list(*EVENT_COLUMNS)
     for event in waiting.iterator(chunk_size=_CHUNK):

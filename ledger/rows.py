@@ -19,9 +19,6 @@ from typing import Any
 from django.db import connection
 from django.db.models import Model
 
-# SQLite allows 32,766 parameters per statement; PostgreSQL 65,535.
-_MAX_PARAMETERS = 30_000
-
 
 @dataclass(frozen=True)
 class Insert:
@@ -91,9 +88,17 @@ def inserts_run(inserts: Iterable[Insert]) -> None:
 
 
 def rows_insert(insert: Insert) -> None:
-    """Insert many rows into one table in as few statements as the parameter limit allows."""
-    per_statement = max(1, _MAX_PARAMETERS // len(insert.fields))
+    """Insert many rows into one table: COPY on PostgreSQL, one prepared INSERT run per row on SQLite."""
+    table = connection.ops.quote_name(insert.model._meta.db_table)
+    columns = ", ".join(_columns(insert, insert.fields))
     with connection.cursor() as cursor:
-        for start in range(0, len(insert.rows), per_statement):
-            sql, params = _statement(insert, insert.rows[start : start + per_statement])
-            cursor.execute(sql, params)
+        if connection.vendor == "postgresql":
+            # Builds no SQL text per row: the values stream in COPY's own format.
+            with cursor.cursor.copy(f"COPY {table} ({columns}) FROM STDIN") as copy:
+                for row in insert.rows:
+                    copy.write_row(row)
+            return
+        adapt = _adapter()
+        placeholders = ", ".join(["%s"] * len(insert.fields))
+        sql = f"INSERT INTO {table} ({columns}) VALUES ({placeholders})"  # noqa: S608 (names from model metadata)
+        cursor.executemany(sql, [[adapt(value) for value in row] for row in insert.rows])

@@ -6,21 +6,18 @@ matches the one recomputed leaf sequence. Then no event older than the integrati
 missing from the log.
 """
 
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
-from typing import Any
 
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PublicKey
 from django.conf import settings
-from django.db.models import BigIntegerField, ExpressionWrapper, F
 from django.utils import timezone
 
-from ledger import merkle
+from ledger import merkle, stream
 from ledger.keys import verification_keys
-from ledger.models import Checkpoint, Event, Leaf, Log, Node
+from ledger.models import Checkpoint, Event, Log
 from ledger.notes import NoteError, checkpoint_parse, note_open
-from ledger.projection import EVENT_COLUMNS, event_row_bytes
 from ledger.tree import tree_size
 
 _CHUNK = 10_000
@@ -76,19 +73,9 @@ def _signed_roots(
     return roots
 
 
-def _stored_nodes(log: Log, size: int) -> Iterator[tuple[int, int, bytes]]:
-    """Yield stored subtrees of the first `size` leaves in the order a builder completes them."""
-    # The stubs type the shift amount as int, but Django accepts any expression there.
-    shifted = (F("index") + 1).bitleftshift(F("level"))  # type: ignore[arg-type]
-    end = ExpressionWrapper(shifted, output_field=BigIntegerField())
-    rows = Node.objects.filter(log=log).annotate(end=end).filter(end__lte=size).order_by("end", "level")
-    for level, index, digest in rows.values_list("level", "index", "hash").iterator(chunk_size=_CHUNK):
-        yield level, index, bytes(digest)
-
-
 def _node_checker(log: Log, size: int) -> tuple[Callable[[int, int, bytes], None], Callable[[], None]]:
     """Return a callback comparing each completed subtree with the stored one, and a final check for extras."""
-    stored = _stored_nodes(log, size)
+    stored = stream.nodes(log.id, size)
 
     def compare(level: int, index: int, digest: bytes) -> None:
         found = next(stored, None)
@@ -113,23 +100,18 @@ def _leaves_check(log: Log, size: int, roots: list[tuple[int, bytes]]) -> bytes:
     builder = merkle.TreeBuilder()
     pending_roots = iter(roots)
     next_root = next(pending_roots, None)
-    columns: list[Any] = ["index", "hash", *(f"event__{column}" for column in EVENT_COLUMNS)]
-    rows = Leaf.objects.filter(log=log, index__lt=size).order_by("index").values_list(*columns)
-    for row in rows.iterator(chunk_size=_CHUNK):
-        index, stored, event = row[0], bytes(row[1]), row[2:]
+    for index, stored, event_id, data in stream.leaves(log.site, log.id, size):
         if index != builder.size:
             message = f"leaves {builder.size}-{index - 1} are missing: the log jumps to leaf {index} here"
-            raise _Failed(Problem(log.site, message, str(event[0])))
-        digest = merkle.leaf_hash(event_row_bytes(log.site, event))
+            raise _Failed(Problem(log.site, message, event_id))
+        digest = merkle.leaf_hash(data)
         if digest != stored:
-            raise _Failed(
-                Problem(log.site, f"does not match its leaf {index}: changed after it was logged", str(event[0]))
-            )
+            raise _Failed(Problem(log.site, f"does not match its leaf {index}: changed after it was logged", event_id))
         builder.append(digest, compare)
         while next_root is not None and next_root[0] == builder.size:
             if builder.root() != next_root[1]:
                 message = f"the signed root of checkpoint {next_root[0]} does not match the leaves up to here"
-                raise _Failed(Problem(log.site, message, str(event[0])))
+                raise _Failed(Problem(log.site, message, event_id))
             next_root = next(pending_roots, None)
     if builder.size != size:
         raise _Failed(Problem(log.site, f"leaves {builder.size}-{size - 1} are missing at the end of the log"))
