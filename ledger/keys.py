@@ -40,6 +40,12 @@ def _private_from_pem(pem: bytes) -> Ed25519PrivateKey:
     return key
 
 
+@lru_cache(maxsize=8)
+def _private_from_file(path: str, modified_ns: int) -> Ed25519PrivateKey:
+    """Load the key file once per version of it (the modification time is part of the cache key)."""
+    return _private_from_pem(Path(path).read_bytes())
+
+
 def _key_file_create(path: Path) -> None:
     """Write a new private key to path, readable by its owner only; lose gracefully to a concurrent writer."""
     pem = Ed25519PrivateKey.generate().private_bytes(
@@ -63,7 +69,7 @@ def signing_key() -> Ed25519PrivateKey:
         if not settings.DEBUG:
             raise ImproperlyConfigured(f"the ledger signing key file {path} does not exist")
         _key_file_create(path)
-    return _private_from_pem(path.read_bytes())
+    return _private_from_file(str(path), path.stat().st_mtime_ns)
 
 
 def retired_keys() -> list[Ed25519PublicKey]:

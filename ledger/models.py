@@ -48,8 +48,10 @@ class AppendOnlyModel(models.Model):
         raise AppendOnlyError(f"{type(self).__name__} rows are append-only and cannot be deleted")
 
 
-# Every table's foreign key to Log is unindexed on its own: each table has a named composite index that
-# starts with log, which serves the same lookups without one more index to maintain on every insert.
+# Every table's reference to Log is a plain column: no index of its own, because each table has a named
+# composite index starting with log that serves the same lookups, and no database constraint, because
+# PostgreSQL checks one by taking a KEY SHARE lock on the site's single log row, so every append of a
+# site would queue on that row at commit. Logs are never deleted (PROTECT), so nothing can dangle.
 
 
 class Log(models.Model):
@@ -69,7 +71,7 @@ class Event(AppendOnlyModel):
     """One purpose decision of one choice; every column is committed to by the event's leaf hash."""
 
     id = models.UUIDField(primary_key=True)  # UUIDv7: time-ordered
-    log = models.ForeignKey(Log, on_delete=models.PROTECT, related_name="+", db_index=False)
+    log = models.ForeignKey(Log, on_delete=models.PROTECT, related_name="+", db_index=False, db_constraint=False)
     subject_key = models.CharField(max_length=64)
     purpose = models.CharField(max_length=64)
     granted = models.BooleanField()
@@ -114,7 +116,7 @@ class PendingLeaf(models.Model):
     """
 
     event = models.OneToOneField(Event, on_delete=models.PROTECT, primary_key=True, related_name="+")
-    log = models.ForeignKey(Log, on_delete=models.PROTECT, related_name="+", db_index=False)
+    log = models.ForeignKey(Log, on_delete=models.PROTECT, related_name="+", db_index=False, db_constraint=False)
     leaf_hash = models.BinaryField(max_length=32)
 
     # No index beyond the primary key: the queue only holds what the integrator has not reached
@@ -128,7 +130,7 @@ class Leaf(AppendOnlyModel):
     """An event's place in its site's log."""
 
     event = models.OneToOneField(Event, on_delete=models.PROTECT, primary_key=True, related_name="leaf")
-    log = models.ForeignKey(Log, on_delete=models.PROTECT, related_name="+", db_index=False)
+    log = models.ForeignKey(Log, on_delete=models.PROTECT, related_name="+", db_index=False, db_constraint=False)
     index = models.BigIntegerField()
     hash = models.BinaryField(max_length=32)
 
@@ -146,7 +148,7 @@ class Node(AppendOnlyModel):
     """The hash of a complete subtree of 2**level leaves, written once when its last leaf arrives."""
 
     id = models.BigAutoField(primary_key=True)
-    log = models.ForeignKey(Log, on_delete=models.PROTECT, related_name="+", db_index=False)
+    log = models.ForeignKey(Log, on_delete=models.PROTECT, related_name="+", db_index=False, db_constraint=False)
     level = models.PositiveSmallIntegerField()
     index = models.BigIntegerField()
     hash = models.BinaryField(max_length=32)
@@ -165,7 +167,7 @@ class Checkpoint(AppendOnlyModel):
     """A signed statement of a log's size and root hash (a C2SP signed note)."""
 
     id = models.BigAutoField(primary_key=True)
-    log = models.ForeignKey(Log, on_delete=models.PROTECT, related_name="+", db_index=False)
+    log = models.ForeignKey(Log, on_delete=models.PROTECT, related_name="+", db_index=False, db_constraint=False)
     size = models.BigIntegerField()
     root = models.BinaryField(max_length=32)
     note = models.TextField()
@@ -186,7 +188,7 @@ class State(models.Model):
     """The current decision of one subject for one purpose: a projection of the events."""
 
     id = models.BigAutoField(primary_key=True)
-    log = models.ForeignKey(Log, on_delete=models.PROTECT, related_name="+", db_index=False)
+    log = models.ForeignKey(Log, on_delete=models.PROTECT, related_name="+", db_index=False, db_constraint=False)
     subject_key = models.CharField(max_length=64)
     purpose = models.CharField(max_length=64)
     granted = models.BooleanField()
@@ -225,7 +227,7 @@ class Evidence(models.Model):
     """
 
     receipt_id = models.UUIDField(primary_key=True)
-    log = models.ForeignKey(Log, on_delete=models.PROTECT, related_name="+", db_index=False)
+    log = models.ForeignKey(Log, on_delete=models.PROTECT, related_name="+", db_index=False, db_constraint=False)
     subject_key = models.CharField(max_length=64)
     salt = models.BinaryField(max_length=16)
     data = models.JSONField()

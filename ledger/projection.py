@@ -5,7 +5,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from ledger.canonical import event_bytes
+from ledger.canonical import event_text_bytes, timestamp
 
 # The columns of an event row, in the order event_row_bytes() reads them (for values_list()).
 EVENT_COLUMNS = (
@@ -48,7 +48,7 @@ def event_row_bytes(site: str, row: tuple[Any, ...]) -> bytes:
         evidence_hash,
         idempotency_key,
     ) = row
-    return event_bytes(
+    return event_text_bytes(
         event_id=str(event_id),
         site=site,
         subject_key=subject_key,
@@ -60,9 +60,9 @@ def event_row_bytes(site: str, row: tuple[Any, ...]) -> bytes:
         banner_version=banner_version,
         jurisdiction=jurisdiction,
         locale=locale,
-        occurred_at=occurred_at,
-        recorded_at=recorded_at,
-        expires_at=expires_at,
+        occurred_at=timestamp(occurred_at),
+        recorded_at=timestamp(recorded_at),
+        expires_at=timestamp(expires_at) if expires_at is not None else None,
         receipt_id=str(receipt_id),
         evidence_hash=evidence_hash,
         idempotency_key=idempotency_key or "",

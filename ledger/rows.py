@@ -14,6 +14,7 @@ import uuid
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
+from functools import lru_cache
 from typing import Any
 
 from django.db import connection
@@ -50,29 +51,38 @@ def _adapt_sqlite(value: Any) -> Any:
     return json.dumps(value) if isinstance(value, dict) else value
 
 
-def _columns(insert: Insert, names: Sequence[str]) -> list[str]:
-    """Return the quoted column names of model fields."""
-    fields = [insert.model._meta.get_field(name) for name in names]
-    return [
+@lru_cache(maxsize=256)
+def _columns(model: type[Model], names: tuple[str, ...]) -> str:
+    """Return the quoted, comma-separated column names of model fields."""
+    fields = [model._meta.get_field(name) for name in names]
+    return ", ".join(
         connection.ops.quote_name(str(getattr(field, "column", name)))
         for field, name in zip(fields, names, strict=True)
-    ]
+    )
+
+
+@lru_cache(maxsize=256)
+def _insert_sql(
+    model: type[Model], fields: tuple[str, ...], count: int, upsert_on: tuple[str, ...], upsert_set: tuple[str, ...]
+) -> str:
+    """Return the text of an INSERT of `count` rows (the append writes the same few shapes all day)."""
+    row_sql = "(" + ", ".join(["%s"] * len(fields)) + ")"
+    # Only quoted names from model metadata are formatted in; every value is a parameter.
+    table = connection.ops.quote_name(model._meta.db_table)
+    sql = f"INSERT INTO {table} ({_columns(model, fields)}) VALUES {', '.join([row_sql] * count)}"  # noqa: S608
+    if upsert_on:
+        updates = _columns(model, upsert_set).split(", ")
+        sql += f" ON CONFLICT ({_columns(model, upsert_on)}) DO UPDATE SET "
+        sql += ", ".join(f"{column} = EXCLUDED.{column}" for column in updates)
+    return sql
 
 
 def _statement(insert: Insert, rows: Sequence[Sequence[Any]]) -> tuple[str, list[Any]]:
     """Return the SQL and parameters of one multi-row INSERT."""
-    columns = ", ".join(_columns(insert, insert.fields))
-    row_sql = "(" + ", ".join(["%s"] * len(insert.fields)) + ")"
-    # Only quoted names from model metadata are formatted in; every value is a parameter.
-    table = connection.ops.quote_name(insert.model._meta.db_table)
-    sql = f"INSERT INTO {table} ({columns}) VALUES {', '.join([row_sql] * len(rows))}"  # noqa: S608
-    if insert.upsert_on:
-        conflict = ", ".join(_columns(insert, insert.upsert_on))
-        updates = _columns(insert, insert.upsert_set)
-        sql += f" ON CONFLICT ({conflict}) DO UPDATE SET " + ", ".join(f"{c} = EXCLUDED.{c}" for c in updates)
+    shape = (tuple(insert.fields), len(rows), tuple(insert.upsert_on), tuple(insert.upsert_set))
+    sql = _insert_sql(insert.model, *shape)
     adapt = _adapter()
-    params = [adapt(value) for row in rows for value in row]
-    return sql, params
+    return sql, [adapt(value) for row in rows for value in row]
 
 
 def inserts_run(inserts: Iterable[Insert]) -> None:
@@ -90,7 +100,7 @@ def inserts_run(inserts: Iterable[Insert]) -> None:
 def rows_insert(insert: Insert) -> None:
     """Insert many rows into one table: COPY on PostgreSQL, one prepared INSERT run per row on SQLite."""
     table = connection.ops.quote_name(insert.model._meta.db_table)
-    columns = ", ".join(_columns(insert, insert.fields))
+    columns = _columns(insert.model, tuple(insert.fields))
     with connection.cursor() as cursor:
         if connection.vendor == "postgresql":
             # Builds no SQL text per row: the values stream in COPY's own format.

@@ -1,75 +1,8 @@
-"""Make the database itself refuse to change or remove ledger rows.
-
-PostgreSQL: a row-level trigger refuses UPDATE and DELETE, and a statement-level trigger refuses
-TRUNCATE of a table that holds rows (emptying an empty table destroys nothing; test databases are
-reset that way). SQLite: triggers refuse UPDATE and DELETE (SQLite has no TRUNCATE).
-
-Only the database owner can drop these triggers, and doing so is exactly what verify_ledger detects.
-Note for future migrations on SQLite: altering one of these tables rebuilds it and loses its triggers;
-run `triggers_install` again in that migration.
-"""
+"""Make the database itself refuse to change or remove ledger rows (see ledger.triggers)."""
 
 from django.db import migrations
 
-TABLES = ["ledger_event", "ledger_leaf", "ledger_node", "ledger_checkpoint"]
-
-POSTGRES_FUNCTION = """
-CREATE OR REPLACE FUNCTION ledger_refuse_change() RETURNS trigger LANGUAGE plpgsql AS $$
-DECLARE
-    empty boolean;
-BEGIN
-    IF TG_OP = 'TRUNCATE' THEN
-        EXECUTE format('SELECT NOT EXISTS (SELECT 1 FROM %I.%I)', TG_TABLE_SCHEMA, TG_TABLE_NAME) INTO empty;
-        IF empty THEN
-            RETURN NULL;
-        END IF;
-    END IF;
-    RAISE EXCEPTION '% on % refused: the ledger is append-only', TG_OP, TG_TABLE_NAME
-        USING ERRCODE = 'integrity_constraint_violation';
-END
-$$;
-"""
-
-
-def _postgres_install(table: str) -> list[str]:
-    return [
-        f"CREATE TRIGGER {table}_append_only BEFORE UPDATE OR DELETE ON {table} "
-        f"FOR EACH ROW EXECUTE FUNCTION ledger_refuse_change()",
-        f"CREATE TRIGGER {table}_no_truncate BEFORE TRUNCATE ON {table} "
-        f"FOR EACH STATEMENT EXECUTE FUNCTION ledger_refuse_change()",
-    ]
-
-
-def _sqlite_install(table: str) -> list[str]:
-    return [
-        f"CREATE TRIGGER {table}_no_{operation.lower()} BEFORE {operation} ON {table} "
-        f"BEGIN SELECT RAISE(ABORT, '{operation} on {table} refused: the ledger is append-only'); END"
-        for operation in ("UPDATE", "DELETE")
-    ]
-
-
-def triggers_install(connection) -> None:
-    """Create the append-only triggers on every ledger table."""
-    with connection.cursor() as cursor:
-        if connection.vendor == "postgresql":
-            cursor.execute(POSTGRES_FUNCTION)
-            statements = [sql for table in TABLES for sql in _postgres_install(table)]
-        else:
-            statements = [sql for table in TABLES for sql in _sqlite_install(table)]
-        for sql in statements:
-            cursor.execute(sql)
-
-
-def triggers_drop(connection) -> None:
-    """Remove the append-only triggers (what a database owner could do; verify_ledger still catches tampering)."""
-    with connection.cursor() as cursor:
-        for table in TABLES:
-            if connection.vendor == "postgresql":
-                cursor.execute(f"DROP TRIGGER IF EXISTS {table}_append_only ON {table}")
-                cursor.execute(f"DROP TRIGGER IF EXISTS {table}_no_truncate ON {table}")
-            else:
-                cursor.execute(f"DROP TRIGGER IF EXISTS {table}_no_update")
-                cursor.execute(f"DROP TRIGGER IF EXISTS {table}_no_delete")
+from ledger.triggers import triggers_drop, triggers_install
 
 
 def forwards(apps, schema_editor) -> None:

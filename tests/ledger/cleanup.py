@@ -5,11 +5,9 @@ The append-only triggers refuse the DELETE (SQLite) and the TRUNCATE of non-empt
 the triggers, delete the rows, and put the triggers back.
 """
 
-import importlib
-
 from django.db import connection, transaction
 
-_append_only = importlib.import_module("ledger.migrations.0002_append_only")
+from ledger import triggers
 
 # Children before parents, so foreign keys never object.
 _TABLES = [
@@ -26,12 +24,12 @@ _TABLES = [
 
 def triggers_drop() -> None:
     """Remove the append-only triggers, as a database owner could."""
-    _append_only.triggers_drop(connection)
+    triggers.triggers_drop(connection)
 
 
 def triggers_install() -> None:
     """Put the append-only triggers back."""
-    _append_only.triggers_install(connection)
+    triggers.triggers_install(connection)
 
 
 def ledger_rows_delete() -> None:
