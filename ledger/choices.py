@@ -3,7 +3,7 @@
 import re
 from collections.abc import Collection, Mapping
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from ledger.canonical import canonical_json
@@ -24,6 +24,8 @@ METHODS = frozenset(
 GRANTING_KINDS = frozenset({"opted_in"})
 SUBJECT_MAX = 128
 CLOCK_SKEW = timedelta(minutes=5)
+# No consent banner predates this; the bound also keeps every timestamp a four-digit year.
+EARLIEST = datetime(2000, 1, 1, tzinfo=UTC)
 EVIDENCE_MAX_BYTES = 8192
 # A site key is the log's origin line and a signed text line: no spaces, no line breaks.
 _SITE_RE = re.compile(r"[A-Za-z0-9][A-Za-z0-9._-]{0,63}")
@@ -103,6 +105,8 @@ def _occurred_at_check(occurred_at: datetime | None, now: datetime) -> datetime 
         return None
     if not isinstance(occurred_at, datetime) or occurred_at.tzinfo is None:
         raise LedgerInputError("occurred_at", "must be a timezone-aware datetime")
+    if occurred_at < EARLIEST:
+        raise LedgerInputError("occurred_at", "lies before 2000-01-01")
     if occurred_at > now + CLOCK_SKEW:
         raise FutureTimestamp("occurred_at", "lies more than 5 minutes in the future")
     return occurred_at
