@@ -76,3 +76,20 @@ def triggers_reinstall(connection: Any) -> None:
     """Drop whatever triggers remain and install them all again."""
     triggers_drop(connection)
     triggers_install(connection)
+
+
+def trigger_names(vendor: str) -> list[str]:
+    """Return the name of every trigger this module installs on a backend."""
+    suffixes = ("append_only", "no_truncate") if vendor == "postgresql" else ("no_update", "no_delete")
+    return [f"{table}_{suffix}" for table in TABLES for suffix in suffixes]
+
+
+def triggers_missing(connection: Any) -> list[str]:
+    """Return the append-only triggers that are not installed (a database owner dropped them)."""
+    with connection.cursor() as cursor:
+        if connection.vendor == "postgresql":
+            cursor.execute("SELECT tgname FROM pg_trigger WHERE NOT tgisinternal")
+        else:
+            cursor.execute("SELECT name FROM sqlite_master WHERE type = 'trigger'")
+        present = {row[0] for row in cursor.fetchall()}
+    return sorted(set(trigger_names(connection.vendor)) - present)

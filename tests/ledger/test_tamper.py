@@ -52,7 +52,16 @@ def _uuid_param(event_id: str) -> Any:
 def test_an_intact_log_verifies(committed: Append, capsys: pytest.CaptureFixture[str]) -> None:
     _log(committed)
     call_command("verify_ledger")
-    assert f"site {SITE}: 16 leaves, 2 checkpoints verified" in capsys.readouterr().out
+    output = capsys.readouterr()
+    assert f"site {SITE}: 16 leaves, 2 checkpoints verified" in output.out
+    assert output.err == ""
+
+
+def test_verify_warns_when_the_triggers_are_gone(committed: Append, capsys: pytest.CaptureFixture[str]) -> None:
+    _log(committed)
+    triggers_drop()
+    call_command("verify_ledger")
+    assert "warning: append-only triggers are missing: ledger_checkpoint_" in capsys.readouterr().err
 
 
 def test_a_changed_event_is_named(committed: Append) -> None:

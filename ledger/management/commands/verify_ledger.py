@@ -3,7 +3,9 @@
 from typing import Any
 
 from django.core.management.base import BaseCommand, CommandError, CommandParser
+from django.db import connection
 
+from ledger.triggers import triggers_missing
 from ledger.verification import Problem, ledger_verify
 
 
@@ -14,6 +16,10 @@ class Command(BaseCommand):
         parser.add_argument("--site", help="verify only this site key")
 
     def handle(self, *args: Any, site: str | None = None, **options: Any) -> None:
+        missing = triggers_missing(connection)
+        if missing:
+            # The data may still be intact (that is what the checks below decide), but nothing stops a write.
+            self.stderr.write(f"warning: append-only triggers are missing: {', '.join(missing)}")
         results = ledger_verify(site=site)
         if site is not None and not results:
             raise CommandError(f"site {site}: no ledger for this site")
