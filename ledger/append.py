@@ -94,56 +94,15 @@ def choice_write(log: Log, key: str, choice: Choice) -> Receipt:
     receipt_id = uuid7(ns, after=floor)
     evidence = _evidence(log, key, receipt_id, recorded_at, choice.evidence)
     evidence_hash = _evidence_hash(evidence)
-    events: list[tuple[Any, ...]] = []
-    for position, purpose in enumerate(sorted(choice.decisions)):
-        granted = choice.decisions[purpose]
-        previous = stored.get(purpose)
-        kind = choice.kind or kind_derive(granted=granted, previously_granted=bool(previous and previous.granted))
-        # In EVENT_COLUMNS order. The idempotency key goes on the first event only, so one unique
-        # index refuses a second choice under the key whatever purposes it decides.
-        events.append(
-            (
-                uuid7(ns, after=floor),
-                key,
-                purpose,
-                granted,
-                kind,
-                choice.source,
-                choice.method,
-                choice.banner_version,
-                choice.jurisdiction,
-                choice.locale,
-                choice.occurred_at or recorded_at,
-                recorded_at,
-                recorded_at + choice.lifetime if granted and choice.lifetime else None,
-                receipt_id,
-                evidence_hash,
-                choice.idempotency_key if position == 0 else None,
-            )
+    events = [
+        _event(
+            key, choice, purpose, stored.get(purpose), uuid7(ns, after=floor), recorded_at, receipt_id, evidence_hash
         )
+        for purpose in sorted(choice.decisions)
+    ]
     leaves = [_leaf_hash(log.site, event) for event in events]
     states = [_state_after(stored.get(event[2]), event) for event in events]
-    state_fields = ("log", "subject_key", *_STATE_FIELDS)
-    inserts_run(
-        [
-            Insert(Event, ("log", *EVENT_COLUMNS), [(log.id, *event) for event in events]),
-            Insert(
-                PendingLeaf,
-                ("event", "log", "leaf_hash"),
-                [(e[0], log.id, h) for e, h in zip(events, leaves, strict=True)],
-            ),
-            evidence,
-            # New rows are plain inserts: if a concurrent append created one first, this fails and the append retries.
-            Insert(State, state_fields, [(log.id, key, *_state_values(s)) for s in states if s.purpose not in stored]),
-            Insert(
-                State,
-                state_fields,
-                [(log.id, key, *_state_values(s)) for s in states if s.purpose in stored],
-                upsert_on=("log", "subject_key", "purpose"),
-                upsert_set=_STATE_UPDATED,
-            ),
-        ]
-    )
+    _rows_write(log, key, events, leaves, evidence, states, stored)
     state = {purpose: row.granted for purpose, row in stored.items()}
     state.update({row.purpose: row.granted for row in states})
     return receipt_sign(
@@ -155,6 +114,72 @@ def choice_write(log: Log, key: str, choice: Choice) -> Receipt:
         state=state,
         changed=[row.purpose for row in states if row.granted != getattr(stored.get(row.purpose), "granted", None)],
         replayed=False,
+    )
+
+
+def _event(
+    key: str,
+    choice: Choice,
+    purpose: str,
+    previous: StateRow | None,
+    event_id: uuid.UUID,
+    recorded_at: datetime,
+    receipt_id: uuid.UUID,
+    evidence_hash: str,
+) -> tuple[Any, ...]:
+    """Return one purpose's event row in EVENT_COLUMNS order."""
+    granted = choice.decisions[purpose]
+    kind = choice.kind or kind_derive(granted=granted, previously_granted=bool(previous and previous.granted))
+    # The idempotency key goes on the first event only (purposes are sorted, so that is the first
+    # purpose), so one unique index refuses a second choice under the key whatever it decides.
+    first = purpose == min(choice.decisions)
+    return (
+        event_id,
+        key,
+        purpose,
+        granted,
+        kind,
+        choice.source,
+        choice.method,
+        choice.banner_version,
+        choice.jurisdiction,
+        choice.locale,
+        choice.occurred_at or recorded_at,
+        recorded_at,
+        recorded_at + choice.lifetime if granted and choice.lifetime else None,
+        receipt_id,
+        evidence_hash,
+        choice.idempotency_key if first else None,
+    )
+
+
+def _rows_write(
+    log: Log,
+    key: str,
+    events: list[tuple[Any, ...]],
+    leaves: list[bytes],
+    evidence: Insert,
+    states: list[StateRow],
+    stored: dict[str, StateRow],
+) -> None:
+    """Insert the events, their queue rows, the evidence and the new projection rows in one go."""
+    state_fields = ("log", "subject_key", *_STATE_FIELDS)
+    pending = [(event[0], log.id, leaf) for event, leaf in zip(events, leaves, strict=True)]
+    inserts_run(
+        [
+            Insert(Event, ("log", *EVENT_COLUMNS), [(log.id, *event) for event in events]),
+            Insert(PendingLeaf, ("event", "log", "leaf_hash"), pending),
+            evidence,
+            # New rows are plain inserts: if a concurrent append created one first, this fails and the append retries.
+            Insert(State, state_fields, [(log.id, key, *_state_values(s)) for s in states if s.purpose not in stored]),
+            Insert(
+                State,
+                state_fields,
+                [(log.id, key, *_state_values(s)) for s in states if s.purpose in stored],
+                upsert_on=("log", "subject_key", "purpose"),
+                upsert_set=_STATE_UPDATED,
+            ),
+        ]
     )
 
 
