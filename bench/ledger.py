@@ -107,9 +107,12 @@ def _million_events(log_id: int, leaves: int) -> None:
     with connection.cursor() as cursor:
         if connection.vendor == "postgresql":
             cursor.execute(
-                f"INSERT INTO ledger_event ({_EVENT_COLUMNS})"
-                " SELECT gen_random_uuid(), %s, md5(g::text) || md5(g::text), 'analytics', true, 'opted_in', 'import', 'import', '', '', '', now(), now(), NULL, gen_random_uuid(), '', NULL"
-                " FROM generate_series(1, %s) g",
+                f"""
+                INSERT INTO ledger_event ({_EVENT_COLUMNS})
+                SELECT gen_random_uuid(), %s, md5(g::text) || md5(g::text), 'analytics', true, 'opted_in',
+                       'import', 'import', '', '', '', now(), now(), NULL, gen_random_uuid(), '', NULL
+                FROM generate_series(1, %s) g
+                """,
                 [log_id, leaves],
             )
             cursor.execute(
@@ -119,10 +122,13 @@ def _million_events(log_id: int, leaves: int) -> None:
             )
             return
         cursor.execute(
-            "WITH RECURSIVE g(n) AS (SELECT 1 UNION ALL SELECT n + 1 FROM g WHERE n < %s)"
-            f" INSERT INTO ledger_event ({_EVENT_COLUMNS})"
-            " SELECT lower(hex(randomblob(16))), %s, lower(hex(randomblob(32))), 'analytics', 1, 'opted_in', 'import', 'import', '', '', '', datetime('now'), datetime('now'), NULL,"
-            " lower(hex(randomblob(16))), '', NULL FROM g",
+            f"""
+            WITH RECURSIVE g(n) AS (SELECT 1 UNION ALL SELECT n + 1 FROM g WHERE n < %s)
+            INSERT INTO ledger_event ({_EVENT_COLUMNS})
+            SELECT lower(hex(randomblob(16))), %s, lower(hex(randomblob(32))), 'analytics', 1, 'opted_in', 'import',
+                   'import', '', '', '', datetime('now'), datetime('now'), NULL, lower(hex(randomblob(16))), '', NULL
+            FROM g
+            """,
             [leaves, log_id],
         )
         cursor.execute(
