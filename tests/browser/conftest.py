@@ -35,6 +35,12 @@ CHROMIUM_ARGS = [
 os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
 
 
+@pytest.hookimpl(trylast=True)
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    """Run browser tests last: the data they commit stays for the rest of the session."""
+    items.sort(key=lambda item: "/tests/browser/" in f"/{item.nodeid}")
+
+
 def _database_url() -> str:
     """Return a DATABASE_URL naming the test database this session created."""
     db = connection.settings_dict

@@ -1,5 +1,6 @@
 """The banner in a real Chromium, on the demo page, against a live server and the real ledger."""
 
+import json
 from pathlib import Path
 
 import pytest
@@ -353,3 +354,37 @@ def test_a_right_to_left_locale_lays_the_banner_out_right_to_left(page, live, tr
     dialog = page.get_by_role("dialog")
     assert dialog.get_attribute("dir") == "rtl"
     assert page.get_by_role("button", name="قبول الكل").is_visible()
+
+
+def test_the_banner_asks_again_after_a_material_change_but_not_a_minor_one(page, demo, demo_site, trackers):
+    from django.db.models import Value
+    from django.db.models.functions import Concat
+
+    from consent import services
+    from consent.models import BannerText
+
+    page.goto(demo)
+    _choose(page, "Reject all")
+    texts = BannerText.objects.filter(site=demo_site, locale="en")
+    texts.update(body=Concat("body", Value(" ")))
+    services.banner_publish(site=demo_site, material=False)
+    page.goto(demo)
+    page.wait_for_timeout(300)
+    assert page.get_by_role("button", name="Accept all").count() == 0
+    texts.update(body=Concat("body", Value(" ")))
+    services.banner_publish(site=demo_site, material=True)
+    page.goto(demo)
+    assert page.get_by_role("button", name="Accept all").is_visible()
+
+
+def test_the_banner_asks_again_once_the_consent_has_expired(page, context, demo, trackers):
+    page.goto(demo)
+    _choose(page, "Accept all")
+    stored = stored_choice(context)
+    stored["t"] -= 366 * 86400  # decided more than the demo's 365-day lifetime ago
+    from urllib.parse import quote
+
+    context.add_cookies([{"name": "assent_demo", "value": quote(json.dumps(stored)), "url": demo}])
+    page.goto(demo)
+    assert page.get_by_role("button", name="Accept all").is_visible()
+    assert consent_commands(page)[0][2]["ad_storage"] == "denied"
