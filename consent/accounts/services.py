@@ -1,0 +1,176 @@
+"""Writes of account settings: linking a visitor to a user, choices from the account page, erasure."""
+
+from collections import defaultdict
+from collections.abc import Mapping
+from datetime import timedelta
+from typing import Any
+
+from django.db import transaction
+from django.utils import timezone
+
+from consent.accounts.models import Erasure
+from consent.accounts.tokens import token_verify
+from consent.hooks import services as hooks_services
+from consent.models import BannerVersion, Purpose, Site, Subject
+from consent.services import ConsentInputError, consent_record, subject_get_or_create
+from ledger import selectors as ledger_selectors
+from ledger import services as ledger_services
+from ledger.services import Receipt
+
+# Decisions made by the system rather than the person never win a merge.
+NOT_CHOICES = frozenset({"expired", "erased"})
+
+
+def _merge_decisions(*, site: Site, visitor: Subject, user: Subject) -> dict[tuple[str, str, str], dict[str, str]]:
+    """Return the visitor's decisions that are newer than the user's and differ, as {purpose: event id}.
+
+    They are grouped by (source, banner version, locale) of the event that made them, so the merged
+    record says where and under which text each was chosen. Event ids are UUIDv7 in one log:
+    comparing them compares when the server recorded each decision.
+    """
+    known = set(Purpose.objects.filter(site=site).values_list("slug", flat=True))
+    theirs = ledger_selectors.subject_state(site=site.key, subject=visitor.pseudonym)
+    ours = ledger_selectors.subject_state(site=site.key, subject=user.pseudonym)
+    newer = {}
+    for purpose, row in theirs.items():
+        if purpose not in known or row.kind in NOT_CHOICES:
+            continue
+        current = ours.get(purpose)
+        if current is not None and (current.event_id >= row.event_id or current.granted == row.granted):
+            continue
+        newer[row.event_id] = purpose
+    merged: dict[tuple[str, str, str], dict[str, str]] = defaultdict(dict)
+    if newer:
+        for event in ledger_selectors.subject_events(site=site.key, subject=visitor.pseudonym):
+            if event.id in newer:
+                merged[(event.source, event.banner_version, event.locale)][newer[event.id]] = event.id
+    return merged
+
+
+def subject_identify(*, site: Site, visitor_id: str, user_id: str, token: str) -> Subject:
+    """Link a visitor to the customer's user the token vouches for, merging the visitor's newer choices.
+
+    Merge rule: per purpose, the decision the server recorded last wins. A visitor's decision that is
+    newer than the user's (or that the user never made) is recorded on the user with method "identify";
+    nothing is written where the user's state already says the same. A device already linked to
+    another user (a shared computer) is moved to the new user without carrying choices over: its
+    choices belonged to the first user.
+    """
+    token_verify(secret=site.identity_secret, use="identify", site_key=site.key, user_id=user_id, token=token)
+    if visitor_id == user_id:
+        raise ConsentInputError("subject", "must be the visitor's id, not the user's")
+    with transaction.atomic():
+        user = subject_get_or_create(site=site, external_id=user_id, kind=Subject.Kind.USER)
+        if user.kind != Subject.Kind.USER:
+            raise ConsentInputError("user", "is already the id of a visitor on this site")
+        # Serializes two devices of one user identifying at once: each merges on top of the other.
+        user = Subject.objects.select_for_update().get(pk=user.pk)
+        visitor = Subject.objects.select_for_update().filter(site=site, external_id=visitor_id).first()
+        if visitor is not None and visitor.kind != Subject.Kind.VISITOR:
+            raise ConsentInputError("subject", "names a user, not a visitor")
+        if visitor is None:
+            visitor = subject_get_or_create(site=site, external_id=visitor_id)
+        if visitor.linked_to_id == user.pk:
+            return user
+        if visitor.linked_to_id is None:
+            theirs = ledger_selectors.subject_state(site=site.key, subject=visitor.pseudonym)
+            for (source, version, locale), events in _merge_decisions(site=site, visitor=visitor, user=user).items():
+                consent_record(
+                    site=site,
+                    external_id=user.external_id,
+                    subject_kind=Subject.Kind.USER,
+                    choices={purpose: theirs[purpose].granted for purpose in events},
+                    source=source,
+                    method="identify",
+                    banner_version=version,
+                    locale=locale,
+                    # Which of the device's provable events each merged decision copies.
+                    evidence={"merged_from_events": events},
+                )
+        Subject.objects.filter(pk=visitor.pk).update(linked_to=user)
+    return user
+
+
+def account_choice_set(
+    *, site: Site, external_id: str, choices: Mapping[str, bool], locale: str, evidence: Mapping[str, Any]
+) -> Receipt:
+    """Record choices made on the hosted account page, under the banner version whose texts it showed."""
+    version = BannerVersion.objects.filter(site=site).order_by("-number").first()
+    if version is None:
+        raise ConsentInputError("site", "has no published banner")
+    if locale not in version.content["locales"]:
+        locale = version.content["default_locale"]
+    optional = {p["slug"] for p in version.content["purposes"] if not p["required"]}
+    wanted = {slug: granted for slug, granted in choices.items() if slug in optional}
+    if not wanted:
+        raise ConsentInputError("choices", "must name at least one purpose that can be changed")
+    subject = Subject.objects.filter(site=site, external_id=external_id).first()
+    _, receipt = consent_record(
+        site=site,
+        external_id=external_id,
+        subject_kind=subject.kind if subject else Subject.Kind.USER,
+        choices=wanted,
+        source="account_settings",
+        method="withdraw_all" if len(wanted) > 1 and not any(wanted.values()) else "custom",
+        locale=locale,
+        banner_version=version.content_hash,
+        evidence=evidence,
+    )
+    return receipt
+
+
+def _erased_append(*, site: Site, subject: Subject, source: str, everything: bool) -> Receipt | None:
+    """Append the `erased` event of one subject (every purpose it decided; with `everything`, at least the site's)."""
+    decided = ledger_selectors.subject_state(site=site.key, subject=subject.pseudonym)
+    known = set(Purpose.objects.filter(site=site).values_list("slug", flat=True)) | set(decided)
+    purposes = set(decided) or (known if everything else set())
+    if not purposes:
+        return None
+    return ledger_services.event_append(
+        site=site.key,
+        subject=subject.pseudonym,
+        decisions=dict.fromkeys(sorted(purposes), False),
+        kind="erased",
+        source=source,
+        method="erasure",
+        banner_version="",
+        locale="",
+        known_purposes=known,
+    )
+
+
+def subject_erase(*, site: Site, external_id: str, source: str) -> Erasure | None:
+    """Erase a subject (a user with every linked device, or a lone visitor); return the record, None if unknown.
+
+    The ledger gets an `erased` event (the pseudonymous proof that stays), the personal evidence and
+    the Subject rows go, so neither the real id nor a device id leads to the ledger's rows any more.
+    """
+    if source not in {"account_settings", "api", "system"}:
+        raise ConsentInputError("source", "must be account_settings, api or system")
+    with transaction.atomic():
+        found = Subject.objects.select_for_update().filter(site=site, external_id=external_id).first()
+        if found is None:
+            return None
+        subject = Subject.objects.get(pk=found.linked_to_id) if found.linked_to_id else found
+        devices = list(Subject.objects.filter(linked_to=subject))
+        receipt = _erased_append(site=site, subject=subject, source=source, everything=True)
+        for device in devices:
+            _erased_append(site=site, subject=device, source=source, everything=False)
+        if receipt is not None:
+            # Queued before the rows go: the delivery carries the id the customer must erase downstream.
+            hooks_services.deliveries_create(site=site, subject=subject, receipt=receipt, event_type="subject.erased")
+        evidence_rows = sum(
+            ledger_services.evidence_erase(site=site.key, subject=s.pseudonym) for s in [subject, *devices]
+        )
+        Subject.objects.filter(pk__in=[s.pk for s in devices]).delete()
+        Subject.objects.filter(pk=subject.pk).delete()
+        now = timezone.now()
+        return Erasure.objects.create(
+            site=site,
+            receipt_id=receipt.id if receipt is not None else None,
+            source=source,
+            subjects=1 + len(devices),
+            evidence_rows=evidence_rows,
+            erased_at=now,
+            retain_until=now + timedelta(days=site.erasure_retention_days),
+        )

@@ -1,0 +1,115 @@
+"""The public endpoints of account settings: identify a visitor as a user, read a visitor's preferences."""
+
+import json
+import re
+from typing import Any
+
+from django.http import HttpRequest, HttpResponse, JsonResponse
+from django.utils.decorators import method_decorator
+from django.views import View
+from django.views.decorators.csrf import csrf_exempt
+from django.views.decorators.http import require_safe
+from rest_framework import serializers
+
+from consent.accounts import selectors, services
+from consent.accounts.tokens import IdentityTokenInvalid
+from consent.banner.views.http import error_response, limit_client, limit_site
+from consent.models import Site
+from consent.services import ConsentInputError
+from ledger import selectors as ledger_selectors
+
+MAX_BODY = 2048
+ID_PATTERN = r"^[\x21-\x7e]{1,128}$"
+ID = re.compile(ID_PATTERN)
+
+
+def _invalid(field: str, message: str) -> JsonResponse:
+    return error_response(400, "invalid", f"{field}: {message}", {field: [message]})
+
+
+def _site(key: str) -> Site | None:
+    return Site.objects.select_related("organization").filter(key=key).first()
+
+
+def _not_found(key: str) -> JsonResponse:
+    return error_response(404, "not_found", f"No site {key!r}.")
+
+
+def _latest_banner_version(*, site: Site, subject_pseudonym: str) -> str:
+    """Return the banner version of the subject's newest choice that was made under a banner, or ""."""
+    for event in ledger_selectors.subject_events(site=site.key, subject=subject_pseudonym, limit=50):
+        if event.banner_version:
+            return event.banner_version
+    return ""
+
+
+@method_decorator(csrf_exempt, name="dispatch")  # no cookies are read: the token is the credential
+class IdentifyView(View):
+    """Link the banner's visitor to the customer's user: POST /api/v1/public/sites/<key>/identify."""
+
+    http_method_names = ["post", "options"]
+
+    class InputSerializer(serializers.Serializer[Any]):
+        subject = serializers.RegexField(ID_PATTERN, max_length=128)
+        user = serializers.RegexField(ID_PATTERN, max_length=128)
+        token = serializers.RegexField(r"^[0-9]{1,12}\.[0-9a-f]{64}$", max_length=80)
+
+    def post(self, request: HttpRequest, key: str) -> HttpResponse:
+        if refused := limit_client(request, scope="identify"):
+            return refused
+        site = _site(key)
+        if site is None:
+            return _not_found(key)
+        if refused := limit_site(key, scope="identify"):
+            return refused
+        if len(request.body) > MAX_BODY:
+            return error_response(413, "too_large", f"The body may be at most {MAX_BODY} bytes.")
+        try:
+            data = json.loads(request.body or b"null")
+        except (ValueError, UnicodeDecodeError):
+            return _invalid("body", "is not JSON")
+        if not isinstance(data, dict):
+            return _invalid("body", "must be a JSON object")
+        unknown = sorted(set(data) - set(self.InputSerializer().fields))
+        if unknown:
+            return _invalid(unknown[0], "is not a known field")
+        serializer = self.InputSerializer(data=data)
+        if not serializer.is_valid():
+            field, messages = next(iter(serializer.errors.items()))
+            return _invalid(field, str(messages[0]))
+        valid = serializer.validated_data
+        try:
+            user = services.subject_identify(
+                site=site, visitor_id=valid["subject"], user_id=valid["user"], token=valid["token"]
+            )
+        except IdentityTokenInvalid as exc:
+            return error_response(403, "forbidden", f"token: {exc}", {"token": [str(exc)]})
+        except ConsentInputError as exc:
+            return _invalid(exc.field, exc.message)
+        state = selectors.subject_state(site=site, subject=user)
+        return JsonResponse(
+            {
+                "state": {purpose: row["granted"] for purpose, row in state.items()},
+                "decided": bool(state),
+                "banner_version": _latest_banner_version(site=site, subject_pseudonym=user.pseudonym),
+            }
+        )
+
+
+@require_safe
+def preferences(request: HttpRequest, key: str, subject: str) -> HttpResponse:
+    """Return a visitor's state per purpose (the user's, once linked) for the embedded preference centre."""
+    if refused := limit_client(request, scope="preferences", read=True):
+        return refused
+    site = _site(key)
+    if site is None:
+        return _not_found(key)
+    if not ID.match(subject):
+        return _invalid("subject", "must be 1 to 128 printable ASCII characters")
+    answer = selectors.preferences_public(site=site, visitor_id=subject)
+    if answer is None:
+        return _invalid("subject", "is not a visitor id")
+    response = JsonResponse(answer)
+    # Per visitor and changing with every choice: no shared cache may keep it.
+    response["Cache-Control"] = "private, no-store"
+    return response

@@ -1,0 +1,213 @@
+"""POST /api/v1/public/sites/<key>/identify: link a visitor to a user, merge, refuse forgeries."""
+
+import time
+
+import pytest
+from django.test import Client, override_settings
+
+from consent.accounts import services
+from consent.accounts.tokens import token_mac
+from consent.models import Subject
+from ledger.models import Event
+from tests.accounts.conftest import identify_token
+from tests.banner.ledger_reads import events_of, state_of
+
+pytestmark = pytest.mark.django_db
+
+
+def identify(site, subject, user, token=None, **extra):
+    body = {"subject": subject, "user": user, "token": token or identify_token(site, user), **extra}
+    return Client().post(f"/api/v1/public/sites/{site.key}/identify", body, content_type="application/json")
+
+
+def test_it_links_the_visitor_to_the_user_and_answers_the_users_state(site, choose):
+    choose(site, "visitor-a", {"marketing": True, "analytics": False})
+
+    response = identify(site, "visitor-a", "user-1")
+
+    assert response.status_code == 200
+    body = response.json()
+    assert body["decided"] is True
+    assert body["state"]["marketing"] is True and body["state"]["analytics"] is False
+    visitor = Subject.objects.get(site=site, external_id="visitor-a")
+    assert visitor.linked_to.external_id == "user-1"
+    assert visitor.linked_to.kind == Subject.Kind.USER
+
+
+def test_a_new_device_gets_the_users_choices_without_being_asked(site, choose):
+    choose(site, "phone", {"marketing": False, "analytics": True})
+    identify(site, "phone", "user-1")
+
+    body = identify(site, "laptop", "user-1").json()
+
+    assert body["decided"] is True
+    assert body["state"] == {"essential": True, "marketing": False, "analytics": True}
+    assert len(body["banner_version"]) == 64
+
+
+def test_an_unknown_user_on_a_new_device_is_not_decided(site):
+    body = identify(site, "laptop", "user-new").json()
+
+    assert body == {"state": {}, "decided": False, "banner_version": ""}
+
+
+def test_a_choice_made_on_a_linked_device_applies_to_the_user(site, choose):
+    identify(site, "phone", "user-1")
+    identify(site, "laptop", "user-1")
+
+    choose(site, "phone", {"marketing": True})
+
+    assert state_of(site, "user-1")["marketing"] is True
+    assert identify(site, "laptop", "user-1").json()["state"]["marketing"] is True
+
+
+def test_merge_the_most_recent_decision_per_purpose_wins(site, choose):
+    # The phone decided marketing first; the account decided analytics and marketing later;
+    # then the phone decided analytics again. Per purpose, the later decision wins.
+    choose(site, "phone", {"marketing": True})
+    choose(site, "user-1", {"marketing": False, "analytics": True}, subject_kind=Subject.Kind.USER)
+    choose(site, "phone", {"analytics": False, "personalization": False})
+
+    identify(site, "phone", "user-1")
+
+    state = state_of(site, "user-1")
+    assert state["marketing"] is False  # the account's decision is newer
+    assert state["analytics"] is False  # the phone's decision is newer
+    assert state["personalization"] is False  # only the phone decided it
+    merged = [e for e in events_of(site, "user-1") if e.method == "identify"]
+    assert {e.purpose for e in merged} == {"analytics", "personalization", "essential"}
+    assert all(e.source == "banner" for e in merged)
+
+
+def test_merge_writes_nothing_where_the_user_already_agrees(site, choose):
+    choose(site, "user-1", {"marketing": True}, subject_kind=Subject.Kind.USER)
+    choose(site, "phone", {"marketing": True})
+    before = Event.objects.count()
+
+    identify(site, "phone", "user-1")
+
+    assert Event.objects.count() == before
+
+
+def test_identifying_again_writes_nothing(site, choose):
+    choose(site, "phone", {"marketing": True})
+    identify(site, "phone", "user-1")
+    before = Event.objects.count()
+
+    assert identify(site, "phone", "user-1").status_code == 200
+    assert Event.objects.count() == before
+
+
+def test_a_shared_device_moves_to_the_next_user_without_carrying_choices(site, choose):
+    choose(site, "kiosk", {"marketing": True})
+    identify(site, "kiosk", "user-1")
+
+    identify(site, "kiosk", "user-2")
+
+    assert Subject.objects.get(site=site, external_id="kiosk").linked_to.external_id == "user-2"
+    assert "marketing" not in state_of(site, "user-2")
+
+
+def test_a_forged_token_is_refused_and_nothing_is_linked(site, choose):
+    choose(site, "visitor-a", {"marketing": True})
+    forged = identify_token(site, "user-2")  # a token for someone else
+
+    response = identify(site, "visitor-a", "user-1", token=forged)
+
+    assert response.status_code == 403
+    assert response.json()["error"]["fields"]["token"]
+    assert Subject.objects.get(site=site, external_id="visitor-a").linked_to is None
+    assert not Subject.objects.filter(site=site, external_id="user-1").exists()
+
+
+def test_an_expired_token_is_refused_and_nothing_is_linked(site):
+    exp = int(time.time()) - 60
+    mac = token_mac(secret=site.identity_secret, use="identify", site_key=site.key, user_id="user-1", expiry=exp)
+
+    response = identify(site, "visitor-a", "user-1", token=f"{exp}.{mac}")
+
+    assert response.status_code == 403
+    assert "expired" in response.json()["error"]["message"]
+    assert not Subject.objects.filter(site=site).exists()
+
+
+def test_a_token_of_another_site_is_refused(site, outsider_site):
+    response = identify(site, "visitor-a", "user-1", token=identify_token(outsider_site, "user-1"))
+
+    assert response.status_code == 403
+    assert not Subject.objects.filter(site=site).exists()
+
+
+def test_a_sign_in_link_token_does_not_identify(site):
+    response = identify(site, "visitor-a", "user-1", token=identify_token(site, "user-1", use="signin"))
+
+    assert response.status_code == 403
+
+
+@pytest.mark.parametrize(
+    ("body", "field"),
+    [
+        ({"user": "u", "token": "1.x"}, "subject"),
+        ({"subject": "v", "token": "1." + "a" * 64}, "user"),
+        ({"subject": "v", "user": "u"}, "token"),
+        ({"subject": "v" * 129, "user": "u", "token": "1." + "a" * 64}, "subject"),
+        ({"subject": "has space", "user": "u", "token": "1." + "a" * 64}, "subject"),
+        ({"subject": "v", "user": "u", "token": "not-a-token"}, "token"),
+        ({"subject": "v", "user": "u", "token": "1." + "a" * 64, "extra": 1}, "extra"),
+    ],
+)
+def test_it_names_the_bad_field_and_writes_nothing(site, body, field):
+    response = Client().post(f"/api/v1/public/sites/{site.key}/identify", body, content_type="application/json")
+
+    assert response.status_code == 400
+    assert field in response.json()["error"]["fields"]
+    assert not Subject.objects.filter(site=site).exists()
+
+
+def test_it_refuses_a_body_that_is_not_json(site):
+    response = Client().post(f"/api/v1/public/sites/{site.key}/identify", "{", content_type="application/json")
+
+    assert response.status_code == 400
+    assert "body" in response.json()["error"]["fields"]
+
+
+def test_a_user_id_cannot_pass_as_a_visitor(site):
+    identify(site, "visitor-a", "user-1")
+
+    response = identify(site, "user-1", "user-2")
+
+    assert response.status_code == 400
+    assert "subject" in response.json()["error"]["fields"]
+
+
+def test_a_visitor_id_cannot_become_a_user(site, choose):
+    choose(site, "visitor-a", {"marketing": True})
+
+    response = identify(site, "visitor-b", "visitor-a")
+
+    assert response.status_code == 400
+    assert "user" in response.json()["error"]["fields"]
+
+
+def test_an_unknown_site_is_not_found(db):
+    response = Client().post(
+        "/api/v1/public/sites/nope/identify",
+        {"subject": "v", "user": "u", "token": "1." + "a" * 64},
+        content_type="application/json",
+    )
+    assert response.status_code == 404
+
+
+@override_settings(ASSENT_PUBLIC_RATE_PER_CLIENT=2)
+def test_it_rate_limits_a_client(site):
+    statuses = [identify(site, f"visitor-{n}", "user-1").status_code for n in range(3)]
+
+    assert statuses == [200, 200, 429]
+
+
+def test_the_service_serializes_with_the_endpoint(site, choose):
+    choose(site, "phone", {"analytics": True})
+    user = services.subject_identify(
+        site=site, visitor_id="phone", user_id="user-9", token=identify_token(site, "user-9")
+    )
+    assert state_of(site, user.external_id)["analytics"] is True
