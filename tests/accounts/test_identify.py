@@ -28,7 +28,8 @@ def test_it_links_the_visitor_to_the_user_and_answers_the_users_state(site, choo
     assert response.status_code == 200
     body = response.json()
     assert body["decided"] is True
-    assert body["state"]["marketing"] is True and body["state"]["analytics"] is False
+    assert body["state"]["marketing"] is True
+    assert body["state"]["analytics"] is False
     visitor = Subject.objects.get(site=site, external_id="visitor-a")
     assert visitor.linked_to.external_id == "user-1"
     assert visitor.linked_to.kind == Subject.Kind.USER
