@@ -99,7 +99,9 @@ function start(config) {
   }
 
   let ui = null;
+  let embedded = false;
   const model = {
+    embedded: () => embedded,
     config,
     endpoints,
     texts,
@@ -172,7 +174,11 @@ function start(config) {
       }
       return body;
     },
-    mountPreferences: (element) => preferencesMount(element, model),
+    mountPreferences(element) {
+      embedded = true;
+      if (ui) ui.settingsHide();
+      return preferencesMount(element, model);
+    },
   };
 }
 

@@ -166,8 +166,8 @@ export function uiCreate(model) {
   }
 
   function settingsShow() {
-    // A page with its own "cookie settings" link needs no floating one.
-    if (settings || document.querySelector("[data-assent-open]")) return;
+    // A page with its own "cookie settings" link, or its own preference centre, needs no floating one.
+    if (settings || model.embedded() || document.querySelector("[data-assent-open]")) return;
     settings = h("button", { type: "button", class: "settings", onclick: () => prefsShow() }, model.texts().settings_link);
     root.append(settings);
   }
@@ -186,6 +186,7 @@ export function uiCreate(model) {
       prefsClose(true);
       settingsShow();
     },
+    settingsHide,
     visible: () => Boolean(layer || prefs),
   };
 }
