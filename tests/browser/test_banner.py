@@ -388,3 +388,32 @@ def test_the_banner_asks_again_once_the_consent_has_expired(page, context, demo,
     page.goto(demo)
     assert page.get_by_role("button", name="Accept all").is_visible()
     assert consent_commands(page)[0][2]["ad_storage"] == "denied"
+
+
+def test_operator_text_is_shown_as_text_never_as_markup(page, live, trackers):
+    from consent import services
+    from consent.models import BannerText, PurposeTranslation
+    from tests.factories import published_site
+
+    site = published_site(organization=Organization.objects.create(name="Markup in texts"), key="markup")
+    BannerText.objects.filter(site=site).update(title='<img src="x" onerror="window.__xss=1">Hello')
+    PurposeTranslation.objects.filter(purpose__site=site, purpose__slug="analytics").update(name="<b>Bold</b>")
+    services.banner_publish(site=site, material=True)
+    page.goto(_serve_page(page, live, '<!doctype html><html lang="en"><script src="/c/markup.js"></script>'))
+    assert page.get_by_role("heading", name='<img src="x" onerror="window.__xss=1">Hello').is_visible()
+    page.get_by_role("button", name="Customize").click()
+    assert page.get_by_role("switch", name="<b>Bold</b>").is_visible()
+    assert page.evaluate("document.querySelector('assent-banner').shadowRoot.querySelectorAll('img, b').length") == 0
+    assert page.evaluate("window.__xss") is None
+
+
+def test_the_banner_does_not_move_for_visitors_who_ask_for_reduced_motion(browser, live, demo_site):
+    context = browser.new_context(reduced_motion="reduce")
+    page = context.new_page()
+    Trackers(page, live)
+    try:
+        page.goto(f"{live}/demo/")
+        animation = page.get_by_role("dialog").evaluate("d => getComputedStyle(d).animationName")
+        assert animation == "none"
+    finally:
+        context.close()
