@@ -50,6 +50,24 @@ def _rate(count: int, seconds: float) -> str:
     return f"{count:,} in {seconds:.1f} s = {count / seconds:,.0f}/s"
 
 
+def bench_baseline(transactions: int = 2000) -> float:
+    """Return rows/s of raw 5-row INSERT transactions from one client: this machine's ceiling right now."""
+    from django.db import connection
+
+    connection.ensure_connection()
+    raw = connection.connection
+    mark = "%s" if connection.vendor == "postgresql" else "?"
+    cursor = raw.cursor()
+    cursor.execute("CREATE TABLE bench_baseline (id text PRIMARY KEY, a text, b integer)")
+    rows = ", ".join([f"({mark}, 'x', 1)"] * 5)
+    started = time.perf_counter()
+    for _ in range(transactions):
+        cursor.execute("BEGIN")
+        cursor.execute(f"INSERT INTO bench_baseline VALUES {rows}", [uuid.uuid4().hex for _ in range(5)])
+        cursor.execute("COMMIT")
+    return 5 * transactions / (time.perf_counter() - started)
+
+
 def bench_append(events: int, subjects: int) -> float:
     """Append events//4 choices of four purposes each from one process; return the seconds taken."""
     from ledger import services
@@ -73,6 +91,15 @@ def bench_append(events: int, subjects: int) -> float:
     return time.perf_counter() - started
 
 
+def _tables_analyze() -> None:
+    """Do what autovacuum does after bulk inserts (hint bits, visibility map, statistics) before timing reads."""
+    from django.db import connection
+
+    with connection.cursor() as cursor:
+        for table in ("ledger_event", "ledger_leaf", "ledger_node", "ledger_checkpoint"):
+            cursor.execute(f"VACUUM ANALYZE {table}" if connection.vendor == "postgresql" else f"ANALYZE {table}")
+
+
 def bench_proofs(site: str, samples: int) -> tuple[float, int, int]:
     """Time inclusion proofs of random events; return (ms per proof, proof hashes, proof bytes)."""
     from ledger import selectors
@@ -84,6 +111,7 @@ def bench_proofs(site: str, samples: int) -> tuple[float, int, int]:
     rng = random.Random(11)
     indices = [rng.randrange(size) for _ in range(samples)]
     event_ids = dict(Leaf.objects.filter(log_id=log_id, index__in=indices).values_list("index", "event_id"))
+    _tables_analyze()
     longest = 0
     started = time.perf_counter()
     for index in indices:
@@ -201,6 +229,7 @@ def main() -> None:
 
     call_command("migrate", "ledger", verbosity=0)
     print(f"ledger benchmark on {where}: {options.events:,} events, {options.subjects:,} subjects")
+    print(f"  baseline (raw 5-row INSERT transactions, one client): {bench_baseline():,.0f} rows/s")
     seconds = bench_append(options.events, options.subjects)
     print(f"  append (one process, 4 purposes per choice): {_rate(options.events, seconds)} events")
     started = time.perf_counter()

@@ -18,7 +18,7 @@ from ledger.ids import now_ns, ns_datetime, uuid7
 from ledger.models import Event, Evidence, Log, PendingLeaf, State
 from ledger.projection import EVENT_COLUMNS, FOLD_COLUMNS, StateRow, event_row_bytes, state_fold, state_next
 from ledger.receipts import Receipt, receipt_sign
-from ledger.rows import Insert, inserts_run
+from ledger.rows import Insert, fetch, inserts_run
 
 _STATE_FIELDS = ("purpose", "granted", "kind", "source", "since", "expires_at", "event_id", "receipt_id")
 # Raw SQL: the ORM's query building costs as much as the query on this path.
@@ -36,9 +36,7 @@ def _leaf_hash(site: str, event: tuple[Any, ...]) -> bytes:
 def _states_locked(log: Log, key: str) -> dict[str, StateRow]:
     """Return the subject's state rows, locked until the transaction ends (PostgreSQL; SQLite has one writer)."""
     postgres = connection.vendor == "postgresql"
-    with connection.cursor() as cursor:
-        cursor.execute(_STATE_SELECT + (" FOR UPDATE" if postgres else ""), [log.id, key])
-        rows = cursor.fetchall()
+    rows = fetch(_STATE_SELECT + (" FOR UPDATE" if postgres else ""), [log.id, key])
     return {row[0]: (_state_row if postgres else _state_row_sqlite)(row) for row in rows}
 
 

@@ -72,6 +72,16 @@ def signing_key() -> Ed25519PrivateKey:
     return _private_from_file(str(path), path.stat().st_mtime_ns)
 
 
+@lru_cache(maxsize=8)
+def _key_id_hex(key: Ed25519PrivateKey) -> str:
+    return key_id(key.public_key()).hex()
+
+
+def signing_key_id() -> str:
+    """Return the hex key id of the current signing key (every receipt carries it)."""
+    return _key_id_hex(signing_key())
+
+
 def retired_keys() -> list[Ed25519PublicKey]:
     """Return the public keys of retired signing keys."""
     return public_keys_from_pem_bundle(settings.LEDGER_RETIRED_PUBLIC_KEYS or "")

@@ -11,6 +11,7 @@ from django.utils import timezone
 
 from ledger.choices import site_check
 from ledger.models import Log
+from ledger.rows import fetch
 
 _LOG_BY_SITE = "SELECT id, origin, subject_secret FROM ledger_log WHERE site = %s"
 
@@ -24,11 +25,10 @@ def origin_for(site: str) -> str:
 def log_find(site: str) -> Log | None:
     """Return a site's log, if anything was ever appended to it."""
     # Every append starts here, so this skips the ORM's query building (a third of a plain lookup).
-    with connection.cursor() as cursor:
-        cursor.execute(_LOG_BY_SITE, [site])
-        row = cursor.fetchone()
-    if row is None:
+    rows = fetch(_LOG_BY_SITE, [site])
+    if not rows:
         return None
+    row = rows[0]
     # created_at stays deferred: nothing on the hot path reads it.
     return Log.from_db(
         connection.alias, ["id", "site", "origin", "subject_secret"], [row[0], site, row[1], bytes(row[2])]

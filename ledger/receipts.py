@@ -6,8 +6,8 @@ from datetime import datetime
 from typing import Any
 
 from ledger.canonical import timestamp
-from ledger.keys import signing_key
-from ledger.notes import key_id, receipt_text
+from ledger.keys import signing_key, signing_key_id
+from ledger.notes import receipt_text
 
 
 @dataclass(frozen=True)
@@ -87,5 +87,5 @@ def receipt_sign(
         changed=changed,
         replayed=replayed,
         signature=base64.b64encode(key.sign(text.encode())).decode(),
-        key_id=key_id(key.public_key()).hex(),
+        key_id=signing_key_id(),
     )

@@ -85,16 +85,22 @@ def _statement(insert: Insert, rows: Sequence[Sequence[Any]]) -> tuple[str, list
     return sql, [adapt(value) for row in rows for value in row]
 
 
+def fetch(sql: str, params: Sequence[Any]) -> list[tuple[Any, ...]]:
+    """Run one raw hot-path statement through Django's cursor and return its rows (none for an INSERT)."""
+    with connection.cursor() as cursor:
+        cursor.execute(sql, params)
+        return list(cursor.fetchall()) if cursor.description else []
+
+
 def inserts_run(inserts: Iterable[Insert]) -> None:
     """Run several inserts: one statement on PostgreSQL, one per table elsewhere."""
     statements = [_statement(insert, insert.rows) for insert in inserts if insert.rows]
-    with connection.cursor() as cursor:
-        if connection.vendor == "postgresql" and len(statements) > 1:
-            ctes = ", ".join(f"w{number} AS ({sql})" for number, (sql, _) in enumerate(statements))
-            cursor.execute(f"WITH {ctes} SELECT 1", [p for _, params in statements for p in params])
-            return
-        for sql, params in statements:
-            cursor.execute(sql, params)
+    if connection.vendor == "postgresql" and len(statements) > 1:
+        ctes = ", ".join(f"w{number} AS ({sql})" for number, (sql, _) in enumerate(statements))
+        fetch(f"WITH {ctes} SELECT 1", [p for _, params in statements for p in params])
+        return
+    for sql, params in statements:
+        fetch(sql, params)
 
 
 def rows_insert(insert: Insert) -> None:
