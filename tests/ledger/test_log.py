@@ -224,3 +224,13 @@ def test_the_root_of_the_stored_tree_equals_the_recomputed_root(append: Append) 
         builder.append(digest)
     assert builder.root().hex() == selectors.checkpoint_latest(site=SITE).root
     assert timezone.now() - selectors.checkpoint_latest(site=SITE).signed_at < timedelta(minutes=1)
+
+
+def test_the_log_still_verifies_after_evidence_is_erased(append: Append) -> None:
+    append(subject="erased", evidence={"ip": "192.0.2.0", "user_agent": "Firefox"})
+    append(subject="kept", evidence={"ip": "198.51.100.0"})
+    services.log_integrate(site=SITE)
+    assert services.evidence_erase(site=SITE, subject="erased") == 1
+    [report] = ledger_verify(site=SITE)
+    assert not isinstance(report, Problem)
+    assert report.size == 4
