@@ -130,7 +130,8 @@ class BannerText(models.Model):
     accept_all = models.CharField(max_length=60)
     reject_all = models.CharField(max_length=60)
     customize = models.CharField(max_length=60)
-    save = models.CharField(max_length=60)
+    # Not `save`: a field of that name would hide Model.save().
+    save_label = models.CharField(max_length=60)
     close = models.CharField(max_length=60)
     preferences_title = models.CharField(max_length=200)
     policy_link = models.CharField(max_length=120)

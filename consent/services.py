@@ -81,14 +81,14 @@ def banner_content(*, site: Site) -> dict[str, Any]:
         if text.locale not in site.locales:
             continue
         texts[text.locale] = {
-            field: getattr(text, field)
+            field.removesuffix("_label"): getattr(text, field)
             for field in (
                 "title",
                 "body",
                 "accept_all",
                 "reject_all",
                 "customize",
-                "save",
+                "save_label",
                 "close",
                 "preferences_title",
                 "policy_link",

@@ -31,7 +31,7 @@ TEXTS = {
     "accept_all": "Accept all",
     "reject_all": "Reject all",
     "customize": "Customize",
-    "save": "Save",
+    "save_label": "Save",
     "close": "Close",
     "preferences_title": "Preferences",
     "policy_link": "Privacy policy",

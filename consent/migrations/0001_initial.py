@@ -86,7 +86,7 @@ class Migration(migrations.Migration):
                 ('accept_all', models.CharField(max_length=60)),
                 ('reject_all', models.CharField(max_length=60)),
                 ('customize', models.CharField(max_length=60)),
-                ('save', models.CharField(max_length=60)),
+                ('save_label', models.CharField(max_length=60)),
                 ('close', models.CharField(max_length=60)),
                 ('preferences_title', models.CharField(max_length=200)),
                 ('policy_link', models.CharField(max_length=120)),
