@@ -1,0 +1,95 @@
+"""The operator's admin: every model editable, publishing explicit and shown, versions read-only."""
+
+import pytest
+from django.urls import reverse
+
+from consent.models import BannerText, BannerVersion, Membership, Organization, Purpose, Site, Subject
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture
+def staff_client(client, owner):
+    owner.is_staff = owner.is_superuser = True
+    owner.save()
+    client.force_login(owner)
+    return client
+
+
+@pytest.mark.parametrize("model", [Organization, Site, Purpose, BannerVersion, Subject])
+def test_each_changelist_and_change_page_renders(staff_client, site, model):
+    opts = model._meta
+    assert staff_client.get(reverse(f"admin:{opts.app_label}_{opts.model_name}_changelist")).status_code == 200
+    obj = model.objects.first()
+    if obj is not None:
+        url = reverse(f"admin:{opts.app_label}_{opts.model_name}_change", args=[obj.pk])
+        assert staff_client.get(url).status_code == 200
+
+
+def test_the_site_page_edits_purposes_and_texts_inline(staff_client, site):
+    page = staff_client.get(reverse("admin:consent_site_change", args=[site.pk])).content.decode()
+    assert 'name="purposes-0-slug"' in page
+    assert 'name="banner_texts-0-accept_all"' in page
+    assert "Publish banner" in page
+
+
+def test_publishing_shows_what_changes_then_publishes(staff_client, site, owner):
+    BannerText.objects.filter(site=site).update(accept_all="Allow all")
+    url = reverse("admin:consent_site_publish", args=[site.pk])
+    preview = staff_client.get(url).content.decode()
+    assert "texts.en.accept_all: &#x27;Accept all&#x27; → &#x27;Allow all&#x27;" in preview
+    assert site.banner_versions.count() == 1
+    staff_client.post(url, {"material": "on"})
+    version = site.banner_versions.order_by("-number").first()
+    assert version.number == 2
+    assert version.material is True
+    assert version.published_by == owner
+
+
+def test_operator_text_is_escaped_in_the_publish_preview(staff_client, site):
+    BannerText.objects.filter(site=site).update(title="<script>alert(1)</script>")
+    preview = staff_client.get(reverse("admin:consent_site_publish", args=[site.pk])).content.decode()
+    assert "<script>alert(1)</script>" not in preview
+
+
+def test_banner_versions_cannot_be_changed_or_deleted(staff_client, site):
+    version = site.banner_versions.get()
+    change = reverse("admin:consent_bannerversion_change", args=[version.pk])
+    staff_client.post(change, {"material": ""})
+    version.refresh_from_db()
+    assert version.material is True
+    delete = reverse("admin:consent_bannerversion_delete", args=[version.pk])
+    assert staff_client.post(delete, {"post": "yes"}).status_code == 403
+    assert BannerVersion.objects.filter(pk=version.pk).exists()
+
+
+def test_a_new_site_from_the_admin_gets_an_identity_secret(staff_client, organization):
+    response = staff_client.post(
+        reverse("admin:consent_site_add"),
+        {
+            "organization": organization.pk,
+            "name": "New",
+            "key": "new-site",
+            "allowed_origins": '["https://new.example"]',
+            "locales": '["en"]',
+            "default_locale": "en",
+            "consent_lifetime_days": 180,
+            "honour_gpc": "on",
+            "privacy_policy_url": "https://new.example/privacy",
+            "cookie_domain": "",
+            "erasure_retention_days": 2000,
+            "purposes-TOTAL_FORMS": 0,
+            "purposes-INITIAL_FORMS": 0,
+            "banner_texts-TOTAL_FORMS": 0,
+            "banner_texts-INITIAL_FORMS": 0,
+        },
+    )
+    assert response.status_code == 302, response.content.decode()[:2000]
+    site = Site.objects.get(key="new-site")
+    assert len(site.identity_secret) >= 40
+
+
+def test_memberships_are_managed_on_the_organization(staff_client, organization):
+    page = staff_client.get(reverse("admin:consent_organization_change", args=[organization.pk])).content.decode()
+    assert 'name="memberships-0-role"' in page
+    assert Membership.objects.filter(organization=organization).count() == 2
