@@ -2,7 +2,8 @@
 
 from collections import defaultdict
 from collections.abc import Mapping
-from datetime import timedelta
+from dataclasses import dataclass
+from datetime import datetime, timedelta
 from typing import Any
 
 from django.db import transaction
@@ -15,46 +16,62 @@ from consent.models import BannerVersion, Purpose, Site, Subject
 from consent.services import ConsentInputError, consent_record, subject_get_or_create
 from ledger import selectors as ledger_selectors
 from ledger import services as ledger_services
+from ledger.selectors import EventRow
 from ledger.services import Receipt
 
 # Decisions made by the system rather than the person never win a merge.
 NOT_CHOICES = frozenset({"expired", "erased"})
 
 
-def _merge_decisions(*, site: Site, visitor: Subject, user: Subject) -> dict[tuple[str, str, str], dict[str, str]]:
-    """Return the visitor's decisions that are newer than the user's and differ, as {purpose: event id}.
+def _decided_at(event: EventRow) -> datetime:
+    """Return when the person made a decision: a copy merged at sign-in keeps the time of the one it copies."""
+    return event.occurred_at if event.method == "identify" else event.recorded_at
 
-    They are grouped by (source, banner version, locale) of the event that made them, so the merged
-    record says where and under which text each was chosen. Event ids are UUIDv7 in one log:
-    comparing them compares when the server recorded each decision.
+
+@dataclass(frozen=True)
+class _Merge:
+    source: str
+    banner_version: str
+    locale: str
+    decided_at: datetime
+
+
+def _merge_decisions(*, site: Site, visitor: Subject, user: Subject) -> dict[_Merge, dict[str, EventRow]]:
+    """Return the visitor's decisions that are newer than the user's and differ, as {purpose: event}.
+
+    Newer means decided later, by the server's clock: an event's recorded_at, or for a decision merged
+    at an earlier sign-in, the recorded_at of the decision it copied. They are grouped by the source,
+    banner version, locale and time of the event that made them, so the merged record keeps them.
     """
     known = set(Purpose.objects.filter(site=site).values_list("slug", flat=True))
     theirs = ledger_selectors.subject_state(site=site.key, subject=visitor.pseudonym)
     ours = ledger_selectors.subject_state(site=site.key, subject=user.pseudonym)
-    newer = {}
+    their_events = {e.id: e for e in ledger_selectors.subject_events(site=site.key, subject=visitor.pseudonym)}
+    our_events = (
+        {e.id: e for e in ledger_selectors.subject_events(site=site.key, subject=user.pseudonym)} if ours else {}
+    )
+    merged: dict[_Merge, dict[str, EventRow]] = defaultdict(dict)
     for purpose, row in theirs.items():
+        event = their_events[row.event_id]
         if purpose not in known or row.kind in NOT_CHOICES:
             continue
         current = ours.get(purpose)
-        if current is not None and (current.event_id >= row.event_id or current.granted == row.granted):
+        if current is not None and (
+            current.granted == row.granted or _decided_at(our_events[current.event_id]) >= _decided_at(event)
+        ):
             continue
-        newer[row.event_id] = purpose
-    merged: dict[tuple[str, str, str], dict[str, str]] = defaultdict(dict)
-    if newer:
-        for event in ledger_selectors.subject_events(site=site.key, subject=visitor.pseudonym):
-            if event.id in newer:
-                merged[(event.source, event.banner_version, event.locale)][newer[event.id]] = event.id
+        merged[_Merge(event.source, event.banner_version, event.locale, _decided_at(event))][purpose] = event
     return merged
 
 
 def subject_identify(*, site: Site, visitor_id: str, user_id: str, token: str) -> Subject:
     """Link a visitor to the customer's user the token vouches for, merging the visitor's newer choices.
 
-    Merge rule: per purpose, the decision the server recorded last wins. A visitor's decision that is
-    newer than the user's (or that the user never made) is recorded on the user with method "identify";
-    nothing is written where the user's state already says the same. A device already linked to
-    another user (a shared computer) is moved to the new user without carrying choices over: its
-    choices belonged to the first user.
+    Merge rule: per purpose, the decision made last wins. A visitor's decision that is newer than the
+    user's (or that the user never made) is recorded on the user with method "identify" and the
+    original's time as occurred_at; nothing is written where the user's state already says the same.
+    A device already linked to another user (a shared computer) is moved to the new user without
+    carrying choices over: its choices belonged to the first user.
     """
     token_verify(secret=site.identity_secret, use="identify", site_key=site.key, user_id=user_id, token=token)
     if visitor_id == user_id:
@@ -73,19 +90,19 @@ def subject_identify(*, site: Site, visitor_id: str, user_id: str, token: str) -
         if visitor.linked_to_id == user.pk:
             return user
         if visitor.linked_to_id is None:
-            theirs = ledger_selectors.subject_state(site=site.key, subject=visitor.pseudonym)
-            for (source, version, locale), events in _merge_decisions(site=site, visitor=visitor, user=user).items():
+            for merge, events in _merge_decisions(site=site, visitor=visitor, user=user).items():
                 consent_record(
                     site=site,
                     external_id=user.external_id,
                     subject_kind=Subject.Kind.USER,
-                    choices={purpose: theirs[purpose].granted for purpose in events},
-                    source=source,
+                    choices={purpose: event.granted for purpose, event in events.items()},
+                    source=merge.source,
                     method="identify",
-                    banner_version=version,
-                    locale=locale,
+                    banner_version=merge.banner_version,
+                    locale=merge.locale,
+                    occurred_at=merge.decided_at,
                     # Which of the device's provable events each merged decision copies.
-                    evidence={"merged_from_events": events},
+                    evidence={"merged_from_events": {purpose: event.id for purpose, event in events.items()}},
                 )
         Subject.objects.filter(pk=visitor.pk).update(linked_to=user)
     return user

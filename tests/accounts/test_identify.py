@@ -80,6 +80,21 @@ def test_merge_the_most_recent_decision_per_purpose_wins(site, choose):
     assert all(e.source == "banner" for e in merged)
 
 
+def test_merge_compares_when_decisions_were_made_not_when_they_were_carried_over(site, choose):
+    # The laptop allowed marketing first, the phone refused it later; the laptop signs in first,
+    # carrying its older decision over to the account. The phone's refusal is still the newer one.
+    choose(site, "laptop", {"marketing": True})
+    choose(site, "phone", {"marketing": False})
+
+    assert identify(site, "laptop", "user-1").json()["state"]["marketing"] is True
+    assert identify(site, "phone", "user-1").json()["state"]["marketing"] is False
+
+    merged = [e for e in events_of(site, "user-1") if e.method == "identify" and e.purpose == "marketing"]
+    assert [e.granted for e in merged] == [False, True]  # newest first
+    laptop = next(e for e in events_of(site, "laptop") if e.purpose == "marketing")
+    assert merged[1].occurred_at == laptop.recorded_at
+
+
 def test_merge_writes_nothing_where_the_user_already_agrees(site, choose):
     choose(site, "user-1", {"marketing": True}, subject_kind=Subject.Kind.USER)
     choose(site, "phone", {"marketing": True})
