@@ -76,12 +76,12 @@ class HistoryEntry:
     occurred_at: datetime
     source: str
     method: str
-    kind: str
     locale: str
     device: str
     banner_version: str
     jurisdiction: str
     decisions: dict[str, bool] = field(default_factory=dict)
+    kinds: dict[str, str] = field(default_factory=dict)
     event_ids: list[str] = field(default_factory=list)
     notice: dict[str, Any] | None = None
 
@@ -98,13 +98,13 @@ def subject_history(*, site: Site, subject: Subject) -> list[HistoryEntry]:
                 occurred_at=event.occurred_at,
                 source=event.source,
                 method=event.method,
-                kind=event.kind,
                 locale=event.locale,
                 device="account" if owner.pk == subject.pk else "device",
                 banner_version=event.banner_version,
                 jurisdiction=event.jurisdiction,
             )
         entry.decisions[event.purpose] = event.granted
+        entry.kinds[event.purpose] = event.kind
         entry.event_ids.append(event.id)
     versions = _versions(site, {e.banner_version for e in entries.values()})
     for entry in entries.values():
@@ -174,7 +174,7 @@ def receipt_document(*, site: Site, subject: Subject, receipt_id: str) -> dict[s
                 "purpose": words.get(slug, {}).get("name", slug),
                 "description": words.get(slug, {}).get("description", ""),
                 "lawful_basis": described.get(slug, {}).get("legal_basis", ""),
-                "consent_status": _status(entry.kind, granted),
+                "consent_status": _status(entry.kinds[slug], granted),
                 "third_parties": described.get(slug, {}).get("vendors", []),
                 "cookies": described.get(slug, {}).get("cookies", []),
             }
@@ -184,8 +184,8 @@ def receipt_document(*, site: Site, subject: Subject, receipt_id: str) -> dict[s
             {
                 "event_time": entry.recorded_at.isoformat(),
                 "event_time_at_client": entry.occurred_at.isoformat(),
-                "event_type": entry.kind,
-                "event_by": "system" if entry.kind in SYSTEM_KINDS else "pii_principal",
+                "event_type": sorted(set(entry.kinds.values())),
+                "event_by": "system" if set(entry.kinds.values()) <= SYSTEM_KINDS else "pii_principal",
                 "collection_method": {"source": entry.source, "method": entry.method},
             }
         ],
@@ -252,7 +252,7 @@ def subject_export(*, site: Site, external_id: str) -> dict[str, Any]:
             "recorded_at": entry.recorded_at.isoformat(),
             "source": entry.source,
             "method": entry.method,
-            "kind": entry.kind,
+            "kinds": entry.kinds,
             "banner_version": entry.banner_version,
             "decisions": entry.decisions,
             "event_ids": entry.event_ids,

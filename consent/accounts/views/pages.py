@@ -154,7 +154,7 @@ def _entry_words(entry: selectors.HistoryEntry) -> dict[str, Any]:
             {"slug": slug, "name": names.get(slug, {}).get("name", slug), "granted": granted}
             for slug, granted in sorted(entry.decisions.items())
         ],
-        "withdrawal": entry.kind in {"withdrawn", "erased"} or entry.method == "withdraw_all",
+        "withdrawal": bool({"withdrawn", "erased"} & set(entry.kinds.values())),
     }
 
 

@@ -1,0 +1,94 @@
+"""Identity in a real Chromium: two devices that chose differently, a forged token, the preference centre."""
+
+import uuid
+
+import pytest
+
+from consent.accounts.tokens import token_make
+from consent.demo import demo_seed
+from consent.models import Site, Subject
+from tests.banner.ledger_reads import state_of
+from tests.browser.helpers import Trackers
+
+pytestmark = pytest.mark.browser
+
+
+@pytest.fixture
+def demo_site(live) -> Site:
+    return demo_seed().site
+
+
+def device(browser, live):
+    """Open the demo page on a new device (a fresh profile) and return its page."""
+    context = browser.new_context(locale="en-US")
+    page = context.new_page()
+    Trackers(page, live)
+    page.goto(f"{live}/demo/")
+    return page
+
+
+def choose(page, button: str) -> None:
+    with page.expect_response(lambda r: r.url.endswith("/consents") and r.request.method == "POST") as info:
+        page.get_by_role("button", name=button, exact=True).click()
+    assert info.value.status == 201
+
+
+def identify(page, site: Site, user: str, token: str | None = None):
+    token = token or token_make(secret=site.identity_secret, use="identify", site_key=site.key, user_id=user)
+    return page.evaluate("([user, token]) => window.assent.identify(user, token)", [user, token])
+
+
+def test_two_devices_that_chose_differently_end_with_the_newer_choice(browser, live, demo_site):
+    user = f"customer-{uuid.uuid4().hex[:12]}"
+    laptop, phone = device(browser, live), device(browser, live)
+    try:
+        choose(laptop, "Accept all")  # first
+        choose(phone, "Reject all")  # later
+
+        identify(laptop, demo_site, user)
+        answer = identify(phone, demo_site, user)
+
+        assert answer["state"]["marketing"] is False
+        assert state_of(demo_site, user)["marketing"] is False
+        assert phone.evaluate("window.assent.get().marketing") is False
+    finally:
+        laptop.context.close()
+        phone.context.close()
+
+
+def test_a_forged_token_links_nothing_and_the_banner_keeps_asking(browser, live, demo_site):
+    user = f"customer-{uuid.uuid4().hex[:12]}"
+    page = device(browser, live)
+    try:
+        forged = token_make(secret="not-the-sites-secret", use="identify", site_key="demo", user_id=user)
+
+        assert identify(page, demo_site, user, forged) is None
+
+        assert not Subject.objects.filter(site=demo_site, external_id=user).exists()
+        assert page.get_by_role("dialog").is_visible()
+    finally:
+        page.context.close()
+
+
+def test_the_preference_centre_shows_the_users_state_on_a_linked_device(browser, live, demo_site):
+    user = f"customer-{uuid.uuid4().hex[:12]}"
+    first, second = device(browser, live), device(browser, live)
+    try:
+        choose(first, "Reject all")
+        identify(first, demo_site, user)
+        identify(second, demo_site, user)
+        second.evaluate(
+            """() => { const el = document.createElement('div'); el.id = 'prefs'; document.body.append(el);
+                       return window.assent.mountPreferences(el); }"""
+        )
+        switch = second.locator("#prefs").get_by_role("switch", name="Analytics and marketing")
+
+        assert switch.is_checked() is False
+        switch.check()
+        second.wait_for_function("() => window.assent.get().marketing === true")
+        second.wait_for_timeout(300)
+
+        assert state_of(demo_site, user)["marketing"] is True
+    finally:
+        first.context.close()
+        second.context.close()
