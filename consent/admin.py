@@ -4,6 +4,7 @@ import secrets
 from typing import Any
 
 from django.contrib import admin, messages
+from django.contrib.auth.base_user import AbstractBaseUser
 from django.db.models import QuerySet
 from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
 from django.shortcuts import get_object_or_404
@@ -103,8 +104,9 @@ class SiteAdmin(admin.ModelAdmin):
             return HttpResponseRedirect(change_url)
         changes = services.banner_diff(latest.content if latest else None, content)
         if request.method == "POST":
+            user = request.user if isinstance(request.user, AbstractBaseUser) else None
             version, created = services.banner_publish(
-                site=site, material=request.POST.get("material") == "on", user=request.user
+                site=site, material=request.POST.get("material") == "on", user=user
             )
             if created:
                 messages.success(request, f"Published version {version.number} ({version.content_hash[:12]}).")

@@ -182,7 +182,7 @@ def banner_publish(*, site: Site, material: bool, user: AbstractBaseUser | None 
             content_hash=content_hash,
             # The first version is always material: nobody has been asked anything yet.
             material=material or latest is None,
-            published_by=user if user is not None and user.is_authenticated else None,
+            published_by_id=user.pk if user is not None and user.is_authenticated else None,
         )
     return version, True
 
