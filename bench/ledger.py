@@ -220,6 +220,9 @@ def main() -> None:
     from django.conf import settings
     from django.core.management import call_command
 
+    from ledger.keys import signing_key
+
+    signing_key()  # in development, creates the key file while DEBUG still allows it
     # DEBUG keeps every query in memory; production runs without it, and so does the benchmark.
     settings.DEBUG = False
 

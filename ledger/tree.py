@@ -17,7 +17,7 @@ def tree_size(log_id: int) -> int:
 
 # Only runs of "%s" placeholders are formatted into these; every value is a parameter.
 _LEAVES_SQL = 'SELECT 0, "index", hash FROM ledger_leaf WHERE log_id = %s AND "index" IN ({marks})'
-_NODES_SQL = 'SELECT level, "index", hash FROM ledger_node WHERE log_id = %s AND (level, "index") IN (VALUES {pairs})'
+_NODES_SQL = 'SELECT level, "index", hash FROM ledger_node WHERE log_id = %s AND ({levels})'
 
 
 def node_hashes(log_id: int, nodes: set[Node]) -> dict[Node, bytes]:
@@ -30,9 +30,18 @@ def node_hashes(log_id: int, nodes: set[Node]) -> dict[Node, bytes]:
         parts.append(_LEAVES_SQL.format(marks=", ".join(["%s"] * len(leaf_indices))))
         params += [log_id, *leaf_indices]
     if inner:
-        pairs = ", ".join(["(%s, %s)"] * len(inner))
-        parts.append(_NODES_SQL.format(pairs=pairs))
-        params += [log_id, *(value for pair in inner for value in pair)]
+        # One "level = ? AND index IN (...)" per level: both databases answer each from the unique
+        # index, where SQLite would scan the table for a row-value IN (VALUES ...).
+        by_level: dict[int, list[int]] = {}
+        for level, index in inner:
+            by_level.setdefault(level, []).append(index)
+        levels = " OR ".join(
+            f'(level = %s AND "index" IN ({", ".join(["%s"] * len(indices))}))' for indices in by_level.values()
+        )
+        parts.append(_NODES_SQL.format(levels=levels))
+        params += [log_id]
+        for level, indices in by_level.items():
+            params += [level, *indices]
     found: dict[Node, bytes] = {}
     if parts:
         # Raw SQL: a proof is a few dozen lookups, and building them as ORM filters cost more than running them.
