@@ -19,6 +19,8 @@ from tests.browser.helpers import (
 )
 
 pytestmark = pytest.mark.browser
+# Predicates are functions, never expression strings: Playwright evaluates a string with eval(),
+# which the demo's strict CSP (rightly) refuses.
 
 AXE = Path(settings.BASE_DIR) / "node_modules" / "axe-core" / "axe.min.js"
 REQUIRED = {"service", "communication", "payments", "legal"}
@@ -92,7 +94,7 @@ def test_reject_all_records_denials_and_the_banner_stays_gone(page, context, dem
 def test_accept_all_runs_the_gated_scripts_in_document_order_and_updates_consent_mode(page, demo, trackers):
     page.goto(demo)
     _choose(page, "Accept all")
-    page.wait_for_function("(window.__order || []).length === 2")
+    page.wait_for_function("() => (window.__order || []).length === 2")
     assert page.evaluate("window.__order") == ["gtag.js", "fbevents"]
     # gtag.js ran before the inline snippet that follows it in the page.
     assert page.evaluate("window.__gtagSawConfig") is False
@@ -115,14 +117,14 @@ def test_customize_grants_exactly_the_purposes_chosen(page, context, demo, track
     state = state_of(_site(), _subject(context))
     assert state["marketing"] is True
     assert state["advertising"] is False
-    page.wait_for_function("(window.__order || []).includes('gtag.js')")
+    page.wait_for_function("() => (window.__order || []).includes('gtag.js')")
     assert not trackers.hit("fbevents")
 
 
 def test_reopening_and_withdrawing_deletes_the_cookies_and_records_the_withdrawal(page, context, demo, trackers):
     page.goto(demo)
     _choose(page, "Accept all")
-    page.wait_for_function("document.cookie.includes('_ga=') && document.cookie.includes('_fbp=')")
+    page.wait_for_function("() => document.cookie.includes('_ga=') && document.cookie.includes('_fbp=')")
     page.get_by_role("link", name="Cookie settings").click()
     page.get_by_role("dialog", name="Privacy preferences").get_by_role(
         "switch", name="Analytics and marketing"
@@ -162,7 +164,7 @@ def test_global_privacy_control_denies_sale_and_share_without_asking_and_says_so
         _choose(page, "Accept all")
         state = state_of(_site(), subject)
         assert (state["advertising"], state["marketing"]) == (False, True)
-        page.wait_for_function("(window.__order || []).includes('gtag.js')")
+        page.wait_for_function("() => (window.__order || []).includes('gtag.js')")
         assert not trackers.hit("fbevents")
         page.reload()
         page.wait_for_timeout(300)
@@ -241,7 +243,7 @@ def test_the_strict_csp_page_runs_banner_and_consented_tags_without_a_violation(
     page.add_init_script(CSP_WATCH)
     page.goto(demo)
     _choose(page, "Accept all")
-    page.wait_for_function("(window.__order || []).length === 2")
+    page.wait_for_function("() => (window.__order || []).length === 2")
     assert page.evaluate("window.__csp") == []
     assert page.evaluate("typeof window.fbq") == "function"
 
@@ -250,12 +252,12 @@ def test_a_failed_post_is_queued_and_sent_on_the_next_page(page, context, demo, 
     page.route("**/consents", lambda route: route.abort())
     page.goto(demo)
     page.get_by_role("button", name="Reject all").click()
-    page.wait_for_function("localStorage.getItem('assent_queue_demo') !== null")
+    page.wait_for_function("() => localStorage.getItem('assent_queue_demo') !== null")
     page.unroute("**/consents")
     with page.expect_response(lambda r: r.url.endswith("/consents")) as info:
         page.reload()
     assert info.value.status == 201
-    page.wait_for_function("localStorage.getItem('assent_queue_demo') === null")
+    page.wait_for_function("() => localStorage.getItem('assent_queue_demo') === null")
     assert state_of(_site(), _subject(context))["advertising"] is False
 
 
