@@ -1,2 +1,23 @@
+"""The marketer API under /api/v1/sites/<site_key>/, its schema and its docs."""
 
-urlpatterns: list = []
+from django.urls import include, path
+from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
+
+from consent.api.views import consents, events, ledger, subjects
+
+site_patterns = [
+    path("subjects/<str:subject>", subjects.SubjectStateView.as_view(), name="api-subject"),
+    path("subjects/<str:subject>/events", subjects.SubjectEventsView.as_view(), name="api-subject-events"),
+    path("consents", consents.AudienceView.as_view(), name="api-audience"),
+    path("consents/check", consents.CheckView.as_view(), name="api-check"),
+    path("events", events.EventsView.as_view(), name="api-events"),
+    path("ledger/checkpoints", ledger.CheckpointsView.as_view(), name="api-checkpoints"),
+    path("ledger/proofs/inclusion", ledger.InclusionProofView.as_view(), name="api-proof-inclusion"),
+    path("ledger/proofs/consistency", ledger.ConsistencyProofView.as_view(), name="api-proof-consistency"),
+]
+
+urlpatterns = [
+    path("api/v1/sites/<slug:site_key>/", include(site_patterns)),
+    path("api/schema/", SpectacularAPIView.as_view(), name="api-schema"),
+    path("api/docs/", SpectacularSwaggerView.as_view(url_name="api-schema"), name="api-docs"),
+]

@@ -1,0 +1,67 @@
+"""Writes of the API: creating, revoking and touching keys."""
+
+from collections.abc import Iterable
+from datetime import datetime, timedelta
+
+from django.db import transaction
+from django.utils import timezone
+
+from consent.api.keys import DISPLAY_LENGTH, key_generate, key_hash
+from consent.api.models import ALL_SCOPES, ApiKey
+from consent.models import Organization, Site
+from consent.services import ConsentInputError
+
+# last_used_at is a hint for people, not an audit trail: writing it at most once a minute per key
+# keeps the hot read path free of writes.
+LAST_USED_RESOLUTION = timedelta(seconds=60)
+
+
+def api_key_create(
+    *,
+    organization: Organization,
+    name: str,
+    scopes: Iterable[str] | None = None,
+    sites: Iterable[Site] = (),
+    expires_at: datetime | None = None,
+) -> tuple[ApiKey, str]:
+    """Create a key for organization and return it with the key itself, which is never stored."""
+    name = name.strip()
+    if not name or len(name) > 100:
+        raise ConsentInputError("name", "must be 1 to 100 characters")
+    chosen = list(dict.fromkeys(scopes)) if scopes is not None else list(ALL_SCOPES)
+    unknown = [scope for scope in chosen if scope not in ALL_SCOPES]
+    if unknown or not chosen:
+        raise ConsentInputError("scopes", f"must be some of {', '.join(ALL_SCOPES)}")
+    site_list = list(sites)
+    foreign = [site.key for site in site_list if site.organization_id != organization.pk]
+    if foreign:
+        raise ConsentInputError("sites", f"not sites of {organization.name}: {', '.join(foreign)}")
+    if expires_at is not None and expires_at <= timezone.now():
+        raise ConsentInputError("expires_at", "must be in the future")
+    key = key_generate()
+    with transaction.atomic():
+        api_key = ApiKey.objects.create(
+            organization=organization,
+            name=name,
+            prefix=key[:DISPLAY_LENGTH],
+            key_hash=key_hash(key),
+            scopes=chosen,
+            expires_at=expires_at,
+        )
+        api_key.sites.set(site_list)
+    return api_key, key
+
+
+def api_key_revoke(*, api_key: ApiKey) -> ApiKey:
+    """Revoke a key from now on; revoking twice keeps the first time."""
+    ApiKey.objects.filter(pk=api_key.pk, revoked_at__isnull=True).update(revoked_at=timezone.now())
+    api_key.refresh_from_db(fields=["revoked_at"])
+    return api_key
+
+
+def api_key_touch(*, api_key: ApiKey, now: datetime) -> None:
+    """Record that a key was used, at most once per LAST_USED_RESOLUTION."""
+    if api_key.last_used_at is not None and now - api_key.last_used_at < LAST_USED_RESOLUTION:
+        return
+    ApiKey.objects.filter(pk=api_key.pk).update(last_used_at=now)
+    api_key.last_used_at = now

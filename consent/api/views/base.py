@@ -1,0 +1,48 @@
+"""The base every API view shares: key authentication, scopes, per-key throttling, one error shape."""
+
+from collections.abc import Callable
+from typing import Any
+
+from django.http import Http404
+from rest_framework.request import Request
+from rest_framework.views import APIView
+
+from consent.api import selectors
+from consent.api.authentication import ApiKeyAuthentication
+from consent.api.exceptions import exception_handler
+from consent.api.models import ApiKey
+from consent.api.parsers import LimitedJSONParser
+from consent.api.permissions import HasScope
+from consent.api.schema import ApiAutoSchema
+from consent.api.throttles import KeyRateThrottle
+from consent.models import Site
+
+
+class ApiView(APIView):
+    authentication_classes = [ApiKeyAuthentication]
+    permission_classes = [HasScope]
+    throttle_classes = [KeyRateThrottle]
+    parser_classes = [LimitedJSONParser]
+    schema = ApiAutoSchema()
+    required_scope = ""
+
+    def get_exception_handler(self) -> Callable[[Exception, dict[str, Any]], Any]:
+        return exception_handler
+
+    @property
+    def api_key(self) -> ApiKey:
+        assert isinstance(self.request.auth, ApiKey)
+        return self.request.auth
+
+
+class SiteApiView(ApiView):
+    """A view under /api/v1/sites/<site_key>/: the site must be one this key may see, else 404."""
+
+    site: Site
+
+    def initial(self, request: Request, *args: Any, **kwargs: Any) -> None:
+        super().initial(request, *args, **kwargs)
+        site = selectors.site_for_key(api_key=self.api_key, site_key=kwargs["site_key"])
+        if site is None:
+            raise Http404
+        self.site = site

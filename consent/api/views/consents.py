@@ -1,0 +1,181 @@
+"""Audiences (who may be contacted for what) and bulk checks."""
+
+from typing import Any
+
+from drf_spectacular.utils import OpenApiExample, extend_schema
+from rest_framework import serializers
+from rest_framework.request import Request
+from rest_framework.response import Response
+
+from consent.api import selectors
+from consent.api.models import Scope
+from consent.api.pagination import cursor_decode, cursor_encode
+from consent.api.schema import errors
+from consent.api.views.base import SiteApiView
+from consent.models import Purpose, Subject
+from ledger import selectors as ledger_selectors
+
+MAX_CHECK_PAIRS = 1000
+
+
+def purpose_slugs(view: SiteApiView) -> set[str]:
+    return set(Purpose.objects.filter(site=view.site).values_list("slug", flat=True))
+
+
+class AudienceView(SiteApiView):
+    """Subjects and their state for one purpose, by a cursor over the ledger's subject keys."""
+
+    required_scope = Scope.CONSENT_READ
+
+    class InputSerializer(serializers.Serializer):
+        purpose = serializers.CharField(max_length=64, help_text="The purpose slug")
+        granted = serializers.BooleanField(required=False, allow_null=True, default=True)
+        changed_since = serializers.DateTimeField(required=False, help_text="Only states set at or after this")
+        cursor = serializers.CharField(required=False, max_length=512, help_text="`next` from the previous page")
+        limit = serializers.IntegerField(required=False, min_value=1, max_value=5000, default=1000)
+
+    class OutputSerializer(serializers.Serializer):
+        class ItemSerializer(serializers.Serializer):
+            subject = serializers.CharField()
+            granted = serializers.BooleanField()
+            since = serializers.DateTimeField()
+            expires_at = serializers.DateTimeField(allow_null=True)
+
+        purpose = serializers.CharField()
+        results = ItemSerializer(many=True)
+        next = serializers.CharField(allow_null=True, help_text="Pass as `cursor` for the next page; null at the end")
+
+    @extend_schema(
+        operation_id="audience_list",
+        summary="Audience: subjects whose state for a purpose matches",
+        parameters=[InputSerializer],
+        responses={200: OutputSerializer, **errors(400)},
+        examples=[
+            OpenApiExample(
+                "one page",
+                response_only=True,
+                status_codes=["200"],
+                value={
+                    "purpose": "marketing",
+                    "results": [
+                        {
+                            "subject": "user-42",
+                            "granted": True,
+                            "since": "2026-05-01T09:30:00Z",
+                            "expires_at": "2027-05-01T09:30:00Z",
+                        }
+                    ],
+                    "next": "eyJrIjoiYWJjIn0",
+                },
+            )
+        ],
+    )
+    def get(self, request: Request, site_key: str) -> Response:
+        params = self.InputSerializer(data=request.query_params)
+        params.is_valid(raise_exception=True)
+        data = params.validated_data
+        if data["purpose"] not in purpose_slugs(self):
+            raise serializers.ValidationError({"purpose": ["is not a purpose of this site"]})
+        after = cursor_decode(data["cursor"], keys={"k": str})["k"] if data.get("cursor") else ""
+        rows = ledger_selectors.audience(
+            site=self.site.key,
+            purpose=data["purpose"],
+            granted=data["granted"],
+            changed_since=data.get("changed_since"),
+            after=after,
+            limit=data["limit"],
+        )
+        ids = selectors.external_ids_by_ledger_key(site=self.site, ledger_keys=[row.subject for row in rows])
+        results = [
+            {"subject": ids[row.subject], "granted": row.granted, "since": row.since, "expires_at": row.expires_at}
+            for row in rows
+            if row.subject in ids
+        ]
+        next_cursor = cursor_encode({"k": rows[-1].subject}) if len(rows) == data["limit"] else None
+        return Response(
+            self.OutputSerializer({"purpose": data["purpose"], "results": results, "next": next_cursor}).data
+        )
+
+
+class CheckView(SiteApiView):
+    """May I use these subjects' data for these purposes, right now? Up to 1,000 pairs per call."""
+
+    required_scope = Scope.CONSENT_READ
+
+    class InputSerializer(serializers.Serializer):
+        subjects = serializers.ListField(
+            child=serializers.CharField(max_length=128), min_length=1, max_length=MAX_CHECK_PAIRS
+        )
+        purposes = serializers.ListField(child=serializers.CharField(max_length=64), min_length=1, max_length=100)
+
+        def validate(self, attrs: dict[str, Any]) -> dict[str, Any]:
+            pairs = len(set(attrs["subjects"])) * len(set(attrs["purposes"]))
+            if pairs > MAX_CHECK_PAIRS:
+                raise serializers.ValidationError(
+                    {"subjects": [f"subjects times purposes is {pairs}, more than {MAX_CHECK_PAIRS}"]}
+                )
+            return attrs
+
+    class OutputSerializer(serializers.Serializer):
+        class ResultSerializer(serializers.Serializer):
+            subject = serializers.CharField()
+            known = serializers.BooleanField(help_text="False when the subject has never chosen anything here")
+            purposes = serializers.DictField(child=serializers.BooleanField())
+
+        results = ResultSerializer(many=True)
+
+    @extend_schema(
+        operation_id="consents_check",
+        summary="Check many subjects against many purposes at once",
+        request=InputSerializer,
+        responses={200: OutputSerializer, **errors(400, 413)},
+        examples=[
+            OpenApiExample(
+                "two subjects",
+                request_only=True,
+                value={"subjects": ["user-42", "user-43"], "purposes": ["marketing", "analytics"]},
+            ),
+            OpenApiExample(
+                "answer",
+                response_only=True,
+                status_codes=["200"],
+                value={
+                    "results": [
+                        {"subject": "user-42", "known": True, "purposes": {"marketing": True, "analytics": False}},
+                        {"subject": "user-43", "known": False, "purposes": {"marketing": False, "analytics": False}},
+                    ]
+                },
+            ),
+        ],
+    )
+    def post(self, request: Request, site_key: str) -> Response:
+        body = self.InputSerializer(data=request.data)
+        body.is_valid(raise_exception=True)
+        subjects = list(dict.fromkeys(body.validated_data["subjects"]))
+        purposes = list(dict.fromkeys(body.validated_data["purposes"]))
+        unknown = sorted(set(purposes) - purpose_slugs(self))
+        if unknown:
+            raise serializers.ValidationError({"purposes": [f"not purposes of this site: {', '.join(unknown)}"]})
+        pseudonyms = self._pseudonyms(subjects)
+        granted = ledger_selectors.states_granted(
+            site=self.site.key, subjects=list(set(pseudonyms.values())), purposes=purposes
+        )
+        results = []
+        for external_id in subjects:
+            pseudonym = pseudonyms.get(external_id)
+            held = granted.get(pseudonym, {}) if pseudonym else {}
+            results.append(
+                {
+                    "subject": external_id,
+                    "known": pseudonym is not None,
+                    "purposes": {purpose: bool(held.get(purpose, False)) for purpose in purposes},
+                }
+            )
+        return Response(self.OutputSerializer({"results": results}).data)
+
+    def _pseudonyms(self, external_ids: list[str]) -> dict[str, str]:
+        """Map the customer's ids to ledger pseudonyms, following visitors linked to users."""
+        rows = Subject.objects.filter(site=self.site, external_id__in=external_ids).values_list(
+            "external_id", "pseudonym", "linked_to__pseudonym"
+        )
+        return {external_id: linked or pseudonym for external_id, pseudonym, linked in rows}

@@ -1,0 +1,155 @@
+"""One subject: its current (or past) state per purpose, and its history."""
+
+import hashlib
+from datetime import datetime
+from typing import Any
+
+from django.http import Http404
+from drf_spectacular.utils import OpenApiExample, OpenApiParameter, extend_schema
+from rest_framework import serializers
+from rest_framework.request import Request
+from rest_framework.response import Response
+
+from consent.api import selectors
+from consent.api.models import Scope
+from consent.api.schema import errors
+from consent.api.views.base import SiteApiView
+from consent.api.views.events import FEED_EXAMPLE, EventSerializer, events_as_dicts
+from consent.models import Subject
+from consent.services import canonical_json
+from ledger import selectors as ledger_selectors
+
+SUBJECT_PARAMETER = OpenApiParameter(
+    "subject", str, OpenApiParameter.PATH, description="The id you know the person by (visitor id or user id)"
+)
+
+
+class PurposeStateSerializer(serializers.Serializer):
+    granted = serializers.BooleanField()
+    since = serializers.DateTimeField(help_text="When the current decision was recorded")
+    expires_at = serializers.DateTimeField(allow_null=True)
+    source = serializers.CharField(  # type: ignore[assignment]
+        help_text="banner, preference_centre, account_settings, api, gpc, import, system"
+    )
+    receipt = serializers.CharField(help_text="The receipt id of the choice that set this state")
+
+
+def subject_or_404(*, view: SiteApiView, external_id: str) -> Subject:
+    """Return the subject on the view's site, or answer 404."""
+    subject = selectors.subject_find(site=view.site, external_id=external_id)
+    if subject is None:
+        raise Http404
+    return subject
+
+
+def state_as_dict(rows: Any) -> dict[str, dict[str, Any]]:
+    """Render the ledger's state rows per purpose for the API."""
+    return {
+        purpose: {
+            "granted": row.granted,
+            "since": row.since,
+            "expires_at": row.expires_at,
+            "source": row.source,
+            "receipt": str(row.receipt_id),
+        }
+        for purpose, row in sorted(rows.items())
+    }
+
+
+class SubjectStateView(SiteApiView):
+    """Current state per purpose, or the state at a past moment with `?at=`."""
+
+    required_scope = Scope.CONSENT_READ
+
+    class InputSerializer(serializers.Serializer):
+        at = serializers.DateTimeField(required=False, help_text="Answer as of this moment (ISO 8601)")
+
+    class OutputSerializer(serializers.Serializer):
+        subject = serializers.CharField()
+        at = serializers.DateTimeField(allow_null=True, help_text="The moment asked about; null for now")
+        purposes = serializers.DictField(child=PurposeStateSerializer())
+
+    @extend_schema(
+        operation_id="subject_state",
+        summary="Consent state of one subject",
+        parameters=[SUBJECT_PARAMETER, InputSerializer],
+        responses={200: OutputSerializer, 304: None, **errors(400)},
+        examples=[
+            OpenApiExample(
+                "granted analytics, refused marketing",
+                response_only=True,
+                status_codes=["200"],
+                value={
+                    "subject": "user-42",
+                    "at": None,
+                    "purposes": {
+                        "analytics": {
+                            "granted": True,
+                            "since": "2026-05-01T09:30:00Z",
+                            "expires_at": "2027-05-01T09:30:00Z",
+                            "source": "banner",
+                            "receipt": "01J9Z8Q4W7H3K2M5N6P7R8S9T0",
+                        },
+                        "marketing": {
+                            "granted": False,
+                            "since": "2026-05-01T09:30:00Z",
+                            "expires_at": None,
+                            "source": "banner",
+                            "receipt": "01J9Z8Q4W7H3K2M5N6P7R8S9T0",
+                        },
+                    },
+                },
+            )
+        ],
+    )
+    def get(self, request: Request, site_key: str, subject: str) -> Response:
+        params = self.InputSerializer(data=request.query_params)
+        params.is_valid(raise_exception=True)
+        found = subject_or_404(view=self, external_id=subject)
+        at: datetime | None = params.validated_data.get("at")
+        if at is None:
+            rows = ledger_selectors.subject_state(site=self.site.key, subject=found.pseudonym)
+        else:
+            rows = ledger_selectors.subject_state_at(site=self.site.key, subject=found.pseudonym, at=at)
+        body = self.OutputSerializer({"subject": subject, "at": at, "purposes": state_as_dict(rows)}).data
+        etag = '"' + hashlib.sha256(canonical_json(body)).hexdigest()[:32] + '"'
+        if etag in {tag.strip() for tag in request.headers.get("If-None-Match", "").split(",")}:
+            return Response(status=304, headers={"ETag": etag})
+        return Response(body, headers={"ETag": etag})
+
+
+class SubjectEventsView(SiteApiView):
+    """The subject's history, newest first, with the banner version each choice was made under."""
+
+    required_scope = Scope.CONSENT_READ
+
+    class InputSerializer(serializers.Serializer):
+        limit = serializers.IntegerField(required=False, min_value=1, max_value=1000, default=100)
+
+    class OutputSerializer(serializers.Serializer):
+        subject = serializers.CharField()
+        events = EventSerializer(many=True)
+
+    @extend_schema(
+        operation_id="subject_events",
+        summary="History of one subject, newest first",
+        parameters=[SUBJECT_PARAMETER, InputSerializer],
+        responses={200: OutputSerializer, **errors(400)},
+        examples=[
+            OpenApiExample(
+                "history",
+                response_only=True,
+                status_codes=["200"],
+                value={"subject": "user-42", "events": FEED_EXAMPLE["events"]},
+            )
+        ],
+    )
+    def get(self, request: Request, site_key: str, subject: str) -> Response:
+        params = self.InputSerializer(data=request.query_params)
+        params.is_valid(raise_exception=True)
+        found = subject_or_404(view=self, external_id=subject)
+        rows = ledger_selectors.subject_events(
+            site=self.site.key, subject=found.pseudonym, limit=params.validated_data["limit"]
+        )
+        events = events_as_dicts(view=self, rows=rows)
+        return Response(self.OutputSerializer({"subject": subject, "events": events}).data)

@@ -1,0 +1,113 @@
+"""Audiences by cursor and bulk checks."""
+
+import pytest
+
+pytestmark = pytest.mark.django_db
+
+
+def audience(api, **params):
+    response = api.get("/api/v1/sites/acme/consents", params)
+    assert response.status_code == 200, response.content
+    return response.json()
+
+
+def test_the_audience_lists_the_subjects_who_granted_a_purpose(api, record):
+    record("a", {"marketing": True})
+    record("b", {"marketing": False})
+    record("c", {"marketing": True, "analytics": False})
+    body = audience(api, purpose="marketing")
+    assert sorted(item["subject"] for item in body["results"]) == ["a", "c"]
+    assert all(item["granted"] for item in body["results"])
+    assert body["next"] is None
+    refused = audience(api, purpose="marketing", granted="false")
+    assert [item["subject"] for item in refused["results"]] == ["b"]
+
+
+def test_the_audience_pages_by_cursor_and_loses_and_repeats_nothing_while_events_arrive(api, record):
+    for n in range(7):
+        record(f"s{n}", {"marketing": True})
+    seen: list[str] = []
+    page = audience(api, purpose="marketing", limit=3)
+    seen += [item["subject"] for item in page["results"]]
+    # New subjects arrive while the client pages.
+    for n in range(7, 10):
+        record(f"s{n}", {"marketing": True})
+    while page["next"]:
+        page = audience(api, purpose="marketing", limit=3, cursor=page["next"])
+        seen += [item["subject"] for item in page["results"]]
+    assert len(seen) == len(set(seen))
+    assert {f"s{n}" for n in range(7)} <= set(seen)
+
+
+def test_the_audience_can_ask_only_for_recent_changes(api, record):
+    from django.utils import timezone
+
+    record("old", {"marketing": True})
+    cut = timezone.now()
+    record("new", {"marketing": True})
+    body = audience(api, purpose="marketing", changed_since=cut.isoformat())
+    assert [item["subject"] for item in body["results"]] == ["new"]
+
+
+@pytest.mark.parametrize(
+    ("params", "field"),
+    [
+        ({}, "purpose"),
+        ({"purpose": "nonsense"}, "purpose"),
+        ({"purpose": "marketing", "limit": "0"}, "limit"),
+        ({"purpose": "marketing", "limit": "100000"}, "limit"),
+        ({"purpose": "marketing", "granted": "maybe"}, "granted"),
+        ({"purpose": "marketing", "changed_since": "soon"}, "changed_since"),
+        ({"purpose": "marketing", "cursor": "!!!"}, "cursor"),
+        ({"purpose": "marketing", "cursor": "eyJ4IjoxfQ"}, "cursor"),
+    ],
+)
+def test_the_audience_names_the_bad_parameter(api, site, params, field):
+    response = api.get("/api/v1/sites/acme/consents", params)
+    assert response.status_code == 400
+    assert field in response.json()["error"]["fields"]
+
+
+def test_a_bulk_check_answers_each_pair_and_marks_unknown_subjects(api, record):
+    record("a", {"marketing": True, "analytics": False})
+    response = api.post(
+        "/api/v1/sites/acme/consents/check",
+        {"subjects": ["a", "ghost"], "purposes": ["marketing", "analytics"]},
+        format="json",
+    )
+    assert response.status_code == 200
+    assert response.json()["results"] == [
+        {"subject": "a", "known": True, "purposes": {"marketing": True, "analytics": False}},
+        {"subject": "ghost", "known": False, "purposes": {"marketing": False, "analytics": False}},
+    ]
+
+
+def test_a_bulk_check_takes_a_thousand_pairs_and_refuses_more(api, site):
+    subjects = [f"s{n}" for n in range(1000)]
+    ok = api.post("/api/v1/sites/acme/consents/check", {"subjects": subjects, "purposes": ["marketing"]}, format="json")
+    assert ok.status_code == 200
+    assert len(ok.json()["results"]) == 1000
+    too_many = api.post(
+        "/api/v1/sites/acme/consents/check",
+        {"subjects": subjects[:501], "purposes": ["marketing", "analytics"]},
+        format="json",
+    )
+    assert too_many.status_code == 400
+    assert "subjects" in too_many.json()["error"]["fields"]
+
+
+@pytest.mark.parametrize(
+    ("body", "field"),
+    [
+        ({"purposes": ["marketing"]}, "subjects"),
+        ({"subjects": [], "purposes": ["marketing"]}, "subjects"),
+        ({"subjects": ["a"]}, "purposes"),
+        ({"subjects": ["a"], "purposes": ["nonsense"]}, "purposes"),
+        ({"subjects": "a", "purposes": ["marketing"]}, "subjects"),
+        ({"subjects": ["x" * 129], "purposes": ["marketing"]}, "subjects[0]"),
+    ],
+)
+def test_a_bulk_check_names_the_bad_field(api, site, body, field):
+    response = api.post("/api/v1/sites/acme/consents/check", body, format="json")
+    assert response.status_code == 400
+    assert field in response.json()["error"]["fields"], response.json()
