@@ -227,6 +227,7 @@ ASSENT_ALLOW_PRIVATE_DESTINATIONS = env_bool("ASSENT_ALLOW_PRIVATE_DESTINATIONS"
 ASSENT_PUBLIC_RATE_PER_CLIENT = env_int("ASSENT_PUBLIC_RATE_PER_CLIENT", 60, minimum=1)
 ASSENT_PUBLIC_RATE_PER_SITE = env_int("ASSENT_PUBLIC_RATE_PER_SITE", 3000, minimum=1)
 ASSENT_API_RATE_PER_KEY = env_int("ASSENT_API_RATE_PER_KEY", 6000, minimum=1)
+ASSENT_HOOKS_BACKOFF_DIVISOR = env_int("ASSENT_HOOKS_BACKOFF_DIVISOR", 1, minimum=1)  # tests: 100 = 100x faster retries
 
 # --- HTTP, security, static -----------------------------------------------------------------------
 CORS_ALLOW_CREDENTIALS = False

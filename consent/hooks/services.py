@@ -1,9 +1,236 @@
-"""Writes of the webhook side: destinations and the delivery outbox."""
+"""Writes of the webhook side: destinations, the delivery outbox, replays and checkpoint announcements."""
 
-from consent.models import Site, Subject
+from datetime import timedelta
+from typing import Any
+
+from django.db import transaction
+from django.db.models import QuerySet
+from django.utils import timezone
+
+from consent.hooks import guard, outbox, signing
+from consent.hooks.errors import DestinationInputError
+from consent.hooks.models import ALL_EVENT_TYPES, Delivery, Destination, EventType
+from consent.models import Purpose, Site, Subject
+from ledger import selectors as ledger_selectors
+from ledger.canonical import timestamp
 from ledger.services import Receipt
+
+# How long the old secret keeps signing after a rotation, so receivers can switch without a gap.
+SECRET_GRACE = timedelta(hours=24)
+DEFAULT_EVENT_TYPES = [EventType.CONSENT_UPDATED.value, EventType.CONSENT_EXPIRED.value, EventType.SUBJECT_ERASED.value]
+
+
+def _purposes_check(*, site: Site, purposes: Any) -> list[str]:
+    if not isinstance(purposes, list | tuple) or not all(isinstance(p, str) for p in purposes):
+        raise DestinationInputError("purposes", "must be a list of purpose slugs")
+    known = set(Purpose.objects.filter(site=site).values_list("slug", flat=True))
+    unknown = sorted(set(purposes) - known)
+    if unknown:
+        raise DestinationInputError("purposes", f"{', '.join(unknown)} is not a purpose of this site")
+    return sorted(set(purposes))
+
+
+def _event_types_check(event_types: Any) -> list[str]:
+    if not isinstance(event_types, list | tuple) or not all(isinstance(t, str) for t in event_types):
+        raise DestinationInputError("event_types", "must be a list of event types")
+    if not event_types:
+        raise DestinationInputError("event_types", "must name at least one event type")
+    unknown = sorted(set(event_types) - set(ALL_EVENT_TYPES))
+    if unknown:
+        raise DestinationInputError("event_types", f"{', '.join(unknown)} is not one of {', '.join(ALL_EVENT_TYPES)}")
+    return sorted(set(event_types))
+
+
+def _name_check(name: Any) -> str:
+    if not isinstance(name, str) or len(name) > 100:
+        raise DestinationInputError("name", "must be text of at most 100 characters")
+    return name.strip()
+
+
+def _checkpoint_size(site: Site) -> int:
+    latest = ledger_selectors.checkpoint_latest(site=site.key)
+    return latest.size if latest is not None else 0
+
+
+@transaction.atomic
+def destination_create(
+    *, site: Site, url: str, purposes: list[str], event_types: list[str] | None = None, name: str = ""
+) -> tuple[Destination, str]:
+    """Create a destination after the SSRF guard passes its URL; return it and its secret (shown once)."""
+    secret = signing.secret_generate()
+    destination = Destination.objects.create(
+        site=site,
+        name=_name_check(name),
+        url=guard.url_check(url) if isinstance(url, str) else guard.url_check(""),
+        secret=secret,
+        purposes=_purposes_check(site=site, purposes=purposes),
+        event_types=_event_types_check(DEFAULT_EVENT_TYPES if event_types is None else event_types),
+        # Announce checkpoints signed from now on, not the site's whole past.
+        checkpoint_size=_checkpoint_size(site),
+    )
+    return destination, secret
+
+
+@transaction.atomic
+def destination_update(
+    *,
+    destination: Destination,
+    url: str | None = None,
+    purposes: list[str] | None = None,
+    event_types: list[str] | None = None,
+    name: str | None = None,
+    active: bool | None = None,
+) -> Destination:
+    """Change the given fields of a destination; re-enabling it clears the failure run."""
+    if url is not None:
+        destination.url = guard.url_check(url) if isinstance(url, str) else guard.url_check("")
+    if purposes is not None:
+        destination.purposes = _purposes_check(site=destination.site, purposes=purposes)
+    if event_types is not None:
+        destination.event_types = _event_types_check(event_types)
+    if name is not None:
+        destination.name = _name_check(name)
+    if active is not None:
+        if not isinstance(active, bool):
+            raise DestinationInputError("active", "must be true or false")
+        if active and not destination.active:
+            destination.disabled_reason = ""
+            destination.failing_since = None
+        elif not active and destination.active:
+            destination.disabled_reason = "disabled by an operator"
+        destination.active = active
+    destination.save()
+    return destination
+
+
+@transaction.atomic
+def destination_secret_rotate(*, destination: Destination) -> str:
+    """Give a destination a new secret (shown once); the old one keeps signing for SECRET_GRACE."""
+    secret = signing.secret_generate()
+    destination.previous_secret = destination.secret
+    destination.previous_secret_expires_at = timezone.now() + SECRET_GRACE
+    destination.secret = secret
+    destination.save(update_fields=["secret", "previous_secret", "previous_secret_expires_at", "updated_at"])
+    return secret
+
+
+@transaction.atomic
+def destination_disable(*, destination: Destination, reason: str = "disabled by an operator") -> Destination:
+    """Stop sending to a destination; its pending deliveries fail when their turn comes and can be replayed."""
+    destination.active = False
+    destination.disabled_reason = reason[:200]
+    destination.save(update_fields=["active", "disabled_reason", "updated_at"])
+    return destination
+
+
+@transaction.atomic
+def destination_delete(*, destination: Destination) -> None:
+    """Delete a destination with its deliveries and attempts (the ledger keeps the consent history)."""
+    destination.delete()
 
 
 def deliveries_create(*, site: Site, subject: Subject, receipt: Receipt, event_type: str = "consent.updated") -> int:
-    """Queue one delivery per matching destination in the caller's transaction; return how many."""
-    return 0
+    """Queue one delivery per matching destination in the caller's transaction; return how many.
+
+    A consent.updated receipt whose changed purposes all ran out of their lifetime is sent as
+    consent.expired. Destinations match on event type and (except for subject.erased) on at least
+    one changed purpose.
+    """
+    state = ledger_selectors.subject_state(site=site.key, subject=subject.pseudonym)
+    changed = [purpose for purpose in receipt.changed if purpose in state]
+    if event_type == EventType.CONSENT_UPDATED and changed and all(state[p].kind == "expired" for p in changed):
+        event_type = EventType.CONSENT_EXPIRED.value
+    if not changed and event_type != EventType.SUBJECT_ERASED:
+        return 0
+    destinations = [
+        destination
+        for destination in Destination.objects.filter(site=site, active=True)
+        if event_type in destination.event_types
+        and (
+            event_type == EventType.SUBJECT_ERASED
+            or not destination.purposes
+            or set(destination.purposes) & set(changed)
+        )
+    ]
+    if not destinations:
+        return 0
+    sequence = outbox.sequence_next(site=site, subject_key=subject.ledger_key)
+    sources = [state[p].source for p in changed] or [row.source for row in state.values()]
+    payload = {
+        "type": event_type,
+        "timestamp": timestamp(receipt.recorded_at),
+        "data": {
+            "site": site.key,
+            "subject": subject.external_id,
+            "purposes": {p: {"granted": row.granted, "since": timestamp(row.since)} for p, row in state.items()},
+            "changed": list(receipt.changed),
+            "source": sources[0] if sources else "",
+            "receipt": receipt.id,
+            "sequence": sequence,
+        },
+    }
+    body = outbox.body_dump(payload)
+    return len(outbox.deliveries_insert(destinations=destinations, event_type=event_type, body=body, sequence=sequence))
+
+
+def checkpoints_announce() -> int:
+    """Queue the newest ledger.checkpoint to each destination that wants it and lacks it; return how many."""
+    wanting = Destination.objects.filter(active=True).select_related("site").order_by("site_id", "id")
+    queued = 0
+    for destination in wanting:
+        if EventType.LEDGER_CHECKPOINT not in destination.event_types:
+            continue
+        latest = ledger_selectors.checkpoint_latest(site=destination.site.key)
+        if latest is None or latest.size <= destination.checkpoint_size:
+            continue
+        with transaction.atomic():
+            # Conditional, so two sweeps running at once announce a checkpoint once.
+            moved = Destination.objects.filter(pk=destination.pk, checkpoint_size__lt=latest.size).update(
+                checkpoint_size=latest.size
+            )
+            if moved != 1:
+                continue
+            payload = {
+                "type": EventType.LEDGER_CHECKPOINT.value,
+                "timestamp": timestamp(latest.signed_at),
+                "data": {**latest.as_dict(), "sequence": latest.size},
+            }
+            queued += len(
+                outbox.deliveries_insert(
+                    destinations=[destination],
+                    event_type=EventType.LEDGER_CHECKPOINT.value,
+                    body=outbox.body_dump(payload),
+                    sequence=latest.size,
+                )
+            )
+    return queued
+
+
+def _replay(deliveries: QuerySet[Delivery]) -> list[int]:
+    now = timezone.now()
+    ids = list(deliveries.exclude(status=Delivery.Status.SENDING).values_list("id", flat=True))
+    Delivery.objects.filter(pk__in=ids).update(
+        status=Delivery.Status.PENDING, next_attempt_at=now, claim="", claimed_until=None, last_error=""
+    )
+    outbox.enqueue_on_commit(ids)
+    return ids
+
+
+@transaction.atomic
+def delivery_replay(*, delivery: Delivery) -> Delivery:
+    """Send a delivery again with the same webhook-id (receivers dedupe on it), whatever became of it."""
+    if delivery.status == Delivery.Status.SENDING:
+        raise DestinationInputError("delivery", "is being sent right now")
+    if not delivery.destination.active:
+        raise DestinationInputError("destination", "is disabled; enable it before replaying")
+    _replay(Delivery.objects.filter(pk=delivery.pk))
+    delivery.refresh_from_db()
+    return delivery
+
+
+@transaction.atomic
+def deliveries_replay_failed(*, destination: Destination) -> int:
+    """Send every failed delivery of a destination again; return how many."""
+    if not destination.active:
+        raise DestinationInputError("destination", "is disabled; enable it before replaying")
+    return len(_replay(destination.deliveries.filter(status=Delivery.Status.FAILED)))
