@@ -222,3 +222,27 @@ def test_the_page_speaks_japanese_when_asked(owner_client, owner_subject):
     assert 'lang="ja"' in page
     assert "プライバシー設定" in page
     assert response.cookies["django_language"].value == "ja"
+
+
+def test_the_demo_user_starts_on_the_demo_site_and_their_first_choice_creates_their_subject(demo_site):
+    from consent.demo import DEMO_USER_EMAIL, DEMO_USER_PASSWORD
+
+    client = Client()
+    assert client.login(username=DEMO_USER_EMAIL, password=DEMO_USER_PASSWORD)
+    page = client.get("/account/privacy/").content.decode()
+    assert 'id="site-demo"' in page
+    assert "You have not decided yet." in page
+
+    client.post("/account/privacy/demo/choices", {"purpose-marketing": "on"})
+
+    subject = Subject.objects.get(site=demo_site, external_id=DEMO_USER_EMAIL)
+    assert subject.kind == Subject.Kind.USER
+    assert state_of(demo_site, DEMO_USER_EMAIL)["marketing"] is True
+    assert state_of(demo_site, DEMO_USER_EMAIL)["advertising"] is False
+
+
+def test_account_writes_are_rate_limited(owner_client, owner_subject, site, settings):
+    settings.ASSENT_PUBLIC_RATE_PER_CLIENT = 1
+    statuses = [owner_client.post(f"/account/privacy/{site.key}/choices", {}).status_code for _ in range(2)]
+
+    assert statuses == [302, 429]

@@ -169,6 +169,8 @@ def _evidence(request: HttpRequest) -> dict[str, Any]:
 @require_POST
 def choices_save(request: HttpRequest, key: str) -> HttpResponse:
     """Record the toggles of one site (or withdraw all of them) with source account_settings."""
+    if refused := limit_client(request, scope="account-write"):
+        return refused
     person = _person(request)
     if person is None:
         return _login_redirect(request)
@@ -222,6 +224,8 @@ def export_download(request: HttpRequest, key: str) -> HttpResponse:
 @require_POST
 def erase(request: HttpRequest, key: str) -> HttpResponse:
     """Erase the signed-in person on one site, once they ticked the confirmation."""
+    if refused := limit_client(request, scope="account-write"):
+        return refused
     person = _person(request)
     if person is None:
         return _login_redirect(request)
