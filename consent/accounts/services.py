@@ -1,5 +1,6 @@
 """Writes of account settings: linking a visitor to a user, choices from the account page, erasure."""
 
+import secrets
 from collections import defaultdict
 from collections.abc import Mapping
 from dataclasses import dataclass
@@ -191,3 +192,11 @@ def subject_erase(*, site: Site, external_id: str, source: str) -> Erasure | Non
             erased_at=now,
             retain_until=now + timedelta(days=site.erasure_retention_days),
         )
+
+
+def identity_secret_rotate(*, site: Site) -> str:
+    """Give a site a new identity secret and return it (the only time it is shown); old tokens stop working."""
+    secret = secrets.token_urlsafe(32)
+    Site.objects.filter(pk=site.pk).update(identity_secret=secret)
+    site.identity_secret = secret
+    return secret
