@@ -1,9 +1,16 @@
-"""Reads of the API: which site a key may see, and the subjects it asks about."""
+"""Reads of the API: which site a key may see, the subjects it asks about, and daily figures."""
 
-from django.db.models import Exists, OuterRef
+from dataclasses import dataclass
+from datetime import UTC, date, datetime, time, timedelta
+
+from django.db.models import Count, Exists, OuterRef, Q, Sum
+from django.db.models.functions import TruncDate
 
 from consent.api.models import ApiKey
+from consent.banner.models import DailyCount
 from consent.models import Site, Subject
+from ledger.logs import log_find
+from ledger.models import Event
 
 
 def site_for_key(*, api_key: ApiKey, site_key: str) -> Site | None:
@@ -31,3 +38,53 @@ def external_ids_by_ledger_key(*, site: Site, ledger_keys: list[str]) -> dict[st
     """Map the ledger's subject keys back to the ids the customer knows (erased subjects drop out)."""
     rows = Subject.objects.filter(site=site, ledger_key__in=ledger_keys).values_list("ledger_key", "external_id")
     return dict(rows)
+
+
+@dataclass(frozen=True)
+class DayOfPurpose:
+    """What happened to one purpose on one day: how choices were made and how many granted it."""
+
+    day: date
+    purpose: str
+    accept_all: int
+    reject_all: int
+    custom: int
+    choices: int
+    granted: int
+
+
+def banner_shown_by_day(*, site: Site, start: date, end: date) -> dict[date, int]:
+    """Return how often the banner was shown per day (every version and locale together)."""
+    rows = (
+        DailyCount.objects.filter(site=site, day__gte=start, day__lte=end)
+        .values("day")
+        .annotate(shown=Sum("shown"))
+        .values_list("day", "shown")
+    )
+    return dict(rows)
+
+
+def purpose_choices_by_day(*, site: Site, start: date, end: date) -> list[DayOfPurpose]:
+    """Return per day and purpose how choices were made (accept all, reject all, custom) and granted.
+
+    Reads the ledger's events (never writes them); the ledger has no aggregate of its own for this.
+    """
+    log = log_find(site.key)
+    if log is None:
+        return []
+    first = datetime.combine(start, time.min, tzinfo=UTC)
+    after_last = datetime.combine(end + timedelta(days=1), time.min, tzinfo=UTC)
+    rows = (
+        Event.objects.filter(log=log, recorded_at__gte=first, recorded_at__lt=after_last)
+        .annotate(day=TruncDate("recorded_at", tzinfo=UTC))
+        .values("day", "purpose")
+        .annotate(
+            accept_all=Count("id", filter=Q(method="accept_all")),
+            reject_all=Count("id", filter=Q(method="reject_all")),
+            custom=Count("id", filter=Q(method="custom")),
+            choices=Count("id"),
+            granted=Count("id", filter=Q(granted=True)),
+        )
+        .order_by("day", "purpose")
+    )
+    return [DayOfPurpose(**row) for row in rows]

@@ -3,14 +3,16 @@
 from django.urls import include, path
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
 
-from consent.api.views import consents, events, ledger, subjects
+from consent.api.views import consents, events, export, ledger, stats, subjects
 
 site_patterns = [
     path("subjects/<str:subject>", subjects.SubjectStateView.as_view(), name="api-subject"),
     path("subjects/<str:subject>/events", subjects.SubjectEventsView.as_view(), name="api-subject-events"),
+    path("subjects/<str:subject>/export", export.SubjectExportView.as_view(), name="api-subject-export"),
     path("consents", consents.AudienceView.as_view(), name="api-audience"),
     path("consents/check", consents.CheckView.as_view(), name="api-check"),
     path("events", events.EventsView.as_view(), name="api-events"),
+    path("stats", stats.StatsView.as_view(), name="api-stats"),
     path("ledger/checkpoints", ledger.CheckpointsView.as_view(), name="api-checkpoints"),
     path("ledger/proofs/inclusion", ledger.InclusionProofView.as_view(), name="api-proof-inclusion"),
     path("ledger/proofs/consistency", ledger.ConsistencyProofView.as_view(), name="api-proof-consistency"),
