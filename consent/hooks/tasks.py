@@ -1,0 +1,32 @@
+"""Celery tasks of the webhook side: send one delivery, and the sweep that makes sure nothing is left behind."""
+
+from celery import shared_task
+from django.utils import timezone
+
+from consent.hooks import delivery, outbox, services
+
+# Below the lease (60 s) and far below the broker's visibility timeout (3600 s), so a task that runs
+# long is killed before anyone else may take its row or the broker hands its message out again.
+_TIME_LIMIT = 55
+
+
+@shared_task(
+    name="consent.hooks.tasks.delivery_send",
+    acks_late=True,
+    reject_on_worker_lost=True,
+    time_limit=_TIME_LIMIT,
+    soft_time_limit=_TIME_LIMIT - 5,
+    ignore_result=True,
+)
+def delivery_send(delivery_id: int) -> str:
+    """Make one attempt at a delivery (idempotent: a delivery not due or claimed elsewhere is left alone)."""
+    return delivery.delivery_attempt(delivery_id)
+
+
+@shared_task(name="consent.hooks.tasks.delivery_sweep", acks_late=True, time_limit=_TIME_LIMIT, ignore_result=True)
+def delivery_sweep() -> int:
+    """Announce new checkpoints, then enqueue every delivery due but not in flight; return how many."""
+    services.checkpoints_announce()
+    ids = outbox.due_ids(now=timezone.now())
+    outbox.enqueue(ids)
+    return len(ids)
