@@ -4,9 +4,11 @@ from collections import OrderedDict
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
+from urllib.parse import urlparse
 
 from django.utils import timezone
 
+from consent.hooks.models import Delivery
 from consent.models import BannerVersion, Site, Subject
 from ledger import selectors as ledger_selectors
 from ledger.errors import ProofUnavailable
@@ -282,3 +284,27 @@ def preferences_public(*, site: Site, visitor_id: str) -> dict[str, Any] | None:
         },
         "linked": found is not None and found.linked_to_id is not None,
     }
+
+
+def receipt_deliveries(*, site: Site, receipt_ids: list[str]) -> dict[str, list[dict[str, Any]]]:
+    """Return, per receipt, the destinations told of it and whether each confirmed (answered 2xx).
+
+    The outbox keeps the receipt id only inside each message's signed body; the search is limited
+    to this site's destinations and the few receipts a page shows.
+    """
+    found: dict[str, list[dict[str, Any]]] = {receipt: [] for receipt in receipt_ids}
+    if not receipt_ids:
+        return found
+    rows = Delivery.objects.select_related("destination").filter(destination__site=site)
+    for receipt in receipt_ids:
+        for delivery in rows.filter(body__contains=f'"receipt":"{receipt}"').order_by("id"):
+            destination = delivery.destination
+            found[receipt].append(
+                {
+                    "destination": destination.name or urlparse(destination.url).hostname or "",
+                    "status": delivery.status,
+                    "confirmed": delivery.status == Delivery.Status.DELIVERED,
+                    "delivered_at": delivery.delivered_at,
+                }
+            )
+    return found

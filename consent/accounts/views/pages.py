@@ -134,6 +134,11 @@ def privacy(request: HttpRequest) -> HttpResponseBase:
         history = (
             [_entry_words(entry) for entry in selectors.subject_history(site=site, subject=subject)] if subject else []
         )
+        # The newest withdrawals are what a person checks; older ones stay in the export.
+        withdrawals = [row["entry"].receipt_id for row in history if row["withdrawal"]][:20]
+        told = selectors.receipt_deliveries(site=site, receipt_ids=withdrawals)
+        for row in history:
+            row["deliveries"] = told.get(row["entry"].receipt_id, [])
         sites.append({"site": site, "subject": subject, "purposes": purposes, "history": history})
     response = render(
         request,
