@@ -22,7 +22,7 @@ API_KINDS = ["opted_in", "opted_out", "withdrawn", "objected"]
 
 
 class EventSerializer(serializers.Serializer):
-    index = serializers.IntegerField(help_text="Position in the site's log")
+    index = serializers.IntegerField(allow_null=True, help_text="Position in the site's log; null until integrated")
     id = serializers.CharField()
     receipt = serializers.CharField()
     subject = serializers.CharField(allow_null=True, help_text="null once the subject has been erased")
