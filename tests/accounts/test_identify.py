@@ -227,3 +227,14 @@ def test_the_service_serializes_with_the_endpoint(site, choose):
         site=site, visitor_id="phone", user_id="user-9", token=identify_token(site, "user-9")
     )
     assert state_of(site, user.external_id)["analytics"] is True
+
+
+def test_only_the_sites_own_origin_may_call_identify_from_a_browser(site):
+    url = f"/api/v1/public/sites/{site.key}/identify"
+    preflight = {"HTTP_ACCESS_CONTROL_REQUEST_METHOD": "POST", "HTTP_ACCESS_CONTROL_REQUEST_HEADERS": "content-type"}
+
+    own = Client().options(url, HTTP_ORIGIN="https://acme.example", **preflight)
+    foreign = Client().options(url, HTTP_ORIGIN="https://evil.example", **preflight)
+
+    assert own["Access-Control-Allow-Origin"] == "https://acme.example"
+    assert "Access-Control-Allow-Origin" not in foreign
