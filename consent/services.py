@@ -1,10 +1,12 @@
 """Writes of the consent domain: sites, purposes, banner versions, subjects and recorded choices."""
 
+import functools
 import hashlib
 import json
 import secrets
 from collections.abc import Mapping
 from datetime import datetime, timedelta
+from types import MappingProxyType
 from typing import Any
 
 from django.contrib.auth.models import AbstractBaseUser
@@ -209,15 +211,29 @@ def subject_get_or_create(*, site: Site, external_id: str, kind: str = Subject.K
         return Subject.objects.get(site=site, external_id=external_id)
 
 
-def _known_purposes(*, site: Site, banner_version: str) -> tuple[BannerVersion | None, dict[str, dict[str, Any]]]:
-    """Return the version a choice was made under and the purposes it showed, by slug."""
+@functools.lru_cache(maxsize=1024)
+def _version_terms(site_id: int, content_hash: str) -> tuple[tuple[str, ...], Mapping[str, bool]]:
+    """Return a version's locales and {purpose: required}; cached, since a version never changes.
+
+    An unknown version raises instead of returning, so a miss is never cached.
+    """
+    version = BannerVersion.objects.only("content").get(site_id=site_id, content_hash=content_hash)
+    purposes = {p["slug"]: bool(p["required"]) for p in version.content["purposes"]}
+    return tuple(version.content["locales"]), MappingProxyType(purposes)
+
+
+def _known_purposes(*, site: Site, banner_version: str) -> tuple[tuple[str, ...] | None, Mapping[str, bool]]:
+    """Return the locales and purposes ({slug: required}) of the version a choice was made under.
+
+    A choice made outside the banner (API, account settings) names no version: the site's purposes
+    as they are now apply, and any locale.
+    """
     if banner_version:
-        version = BannerVersion.objects.filter(site=site, content_hash=banner_version).first()
-        if version is None:
-            raise ConsentInputError("banner_version", "is not a published version of this site")
-        return version, {p["slug"]: p for p in version.content["purposes"]}
-    purposes = Purpose.objects.filter(site=site)
-    return None, {p.slug: {"slug": p.slug, "required": p.required} for p in purposes}
+        try:
+            return _version_terms(site.pk, banner_version)
+        except BannerVersion.DoesNotExist:
+            raise ConsentInputError("banner_version", "is not a published version of this site") from None
+    return None, dict(Purpose.objects.filter(site=site).values_list("slug", "required"))
 
 
 def consent_record(
@@ -243,19 +259,19 @@ def consent_record(
     """
     if not choices:
         raise ConsentInputError("choices", "must name at least one purpose")
-    version, purposes = _known_purposes(site=site, banner_version=banner_version)
+    locales, purposes = _known_purposes(site=site, banner_version=banner_version)
     for slug, granted in choices.items():
         if slug not in purposes:
             raise ConsentInputError(f"choices.{slug}", "is not a purpose of this banner version")
         if not isinstance(granted, bool):
             raise ConsentInputError(f"choices.{slug}", "must be true or false")
-        if purposes[slug]["required"] and not granted:
+        if purposes[slug] and not granted:
             raise ConsentInputError(f"choices.{slug}", "is required and cannot be refused")
     decisions = dict(choices)
     if kind not in {"expired", "erased"}:
-        decisions.update({slug: True for slug, p in purposes.items() if p["required"]})
-    if locale and version is not None and locale not in version.content["locales"]:
-        raise ConsentInputError("locale", f"must be one of {version.content['locales']}")
+        decisions.update({slug: True for slug, required in purposes.items() if required})
+    if locale and locales is not None and locale not in locales:
+        raise ConsentInputError("locale", f"must be one of {list(locales)}")
 
     with transaction.atomic():
         subject = subject_get_or_create(site=site, external_id=external_id, kind=subject_kind)

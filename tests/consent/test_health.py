@@ -19,11 +19,11 @@ def test_readyz_answers_when_database_and_broker_are_reachable(client):
 def test_readyz_names_the_broker_when_it_is_unreachable(client, settings):
     from consent.celery import app
 
-    original = app.conf.broker_url
-    app.conf.broker_url = "redis://127.0.0.1:1/0"
+    original = app.conf.broker_url, app.conf.broker_write_url
+    app.conf.broker_url = app.conf.broker_write_url = "redis://127.0.0.1:1/0"
     try:
         response = client.get("/readyz")
     finally:
-        app.conf.broker_url = original
+        app.conf.broker_url, app.conf.broker_write_url = original
     assert response.status_code == 503
     assert "broker" in response.json()["problems"]
