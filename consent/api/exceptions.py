@@ -8,6 +8,7 @@ from rest_framework import exceptions, status
 from rest_framework.response import Response
 from rest_framework.views import exception_handler as drf_exception_handler
 
+from consent.hooks.errors import DestinationInputError
 from consent.services import ConsentInputError
 
 
@@ -54,7 +55,7 @@ def error_body(code: str, message: str, fields: dict[str, list[str]] | None = No
 
 def exception_handler(exc: Exception, context: dict[str, Any]) -> Response | None:
     """Render DRF's, Django's and the domain's refusals in the one error shape."""
-    if isinstance(exc, ConsentInputError):
+    if isinstance(exc, ConsentInputError | DestinationInputError):
         exc = exceptions.ValidationError({exc.field: [exc.message]})
     response = drf_exception_handler(exc, context)
     if response is None:

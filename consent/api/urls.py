@@ -3,7 +3,7 @@
 from django.urls import include, path
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
 
-from consent.api.views import consents, events, export, ledger, stats, subjects
+from consent.api.views import consents, deliveries, destinations, events, export, ledger, stats, subjects
 
 site_patterns = [
     path("subjects/<str:subject>", subjects.SubjectStateView.as_view(), name="api-subject"),
@@ -13,6 +13,29 @@ site_patterns = [
     path("consents/check", consents.CheckView.as_view(), name="api-check"),
     path("events", events.EventsView.as_view(), name="api-events"),
     path("stats", stats.StatsView.as_view(), name="api-stats"),
+    path("destinations", destinations.DestinationListView.as_view(), name="api-destinations"),
+    path("destinations/<int:destination_id>", destinations.DestinationDetailView.as_view(), name="api-destination"),
+    path(
+        "destinations/<int:destination_id>/rotate-secret",
+        destinations.DestinationRotateSecretView.as_view(),
+        name="api-destination-rotate-secret",
+    ),
+    path("destinations/<int:destination_id>/deliveries", deliveries.DeliveryListView.as_view(), name="api-deliveries"),
+    path(
+        "destinations/<int:destination_id>/deliveries/<int:delivery_id>",
+        deliveries.DeliveryDetailView.as_view(),
+        name="api-delivery",
+    ),
+    path(
+        "destinations/<int:destination_id>/deliveries/<int:delivery_id>/replay",
+        deliveries.DeliveryReplayView.as_view(),
+        name="api-delivery-replay",
+    ),
+    path(
+        "destinations/<int:destination_id>/replay-failed",
+        deliveries.DeliveriesReplayFailedView.as_view(),
+        name="api-deliveries-replay-failed",
+    ),
     path("ledger/checkpoints", ledger.CheckpointsView.as_view(), name="api-checkpoints"),
     path("ledger/proofs/inclusion", ledger.InclusionProofView.as_view(), name="api-proof-inclusion"),
     path("ledger/proofs/consistency", ledger.ConsistencyProofView.as_view(), name="api-proof-consistency"),
