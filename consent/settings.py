@@ -192,6 +192,8 @@ if CELERY_BROKER_URL.startswith("filesystem"):
     CELERY_BROKER_TRANSPORT_OPTIONS: dict[str, object] = {
         "data_folder_in": str(_broker_dir),
         "data_folder_out": str(_broker_dir),
+        # Broadcast and remote-control messages; left unset, kombu writes them into the working directory.
+        "control_folder": str(_broker_dir / "control"),
         "polling_interval": 0.1,
     }
 else:
