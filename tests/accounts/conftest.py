@@ -18,12 +18,6 @@ def _ledger_signing_key():
 
 
 @pytest.fixture(autouse=True)
-def _fast_passwords(settings):
-    """Hash the test users' passwords cheaply: PBKDF2's cost protects nothing here and costs seconds."""
-    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
-
-
-@pytest.fixture(autouse=True)
 def _empty_cache():
     """Rate-limit windows and used sign-in links never carry over from another test."""
     cache.clear()

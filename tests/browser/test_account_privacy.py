@@ -6,13 +6,19 @@ from pathlib import Path
 import httpx
 import pytest
 from django.conf import settings
+from django.contrib.auth import get_user_model
+from django.contrib.auth.hashers import PBKDF2PasswordHasher
 
 from consent.accounts.tokens import token_make
 from consent.api.services import api_key_create
 from consent.demo import DEMO_USER_EMAIL, DEMO_USER_PASSWORD, demo_seed
+from consent.hooks.delivery import delivery_attempt
+from consent.hooks.models import Delivery
+from consent.hooks.services import destination_create
 from consent.models import Site
 from tests.banner.ledger_reads import events_of, state_of
 from tests.browser.helpers import Trackers
+from tests.hooks.receiver import Receiver
 
 pytestmark = pytest.mark.browser
 
@@ -21,8 +27,30 @@ AXE = Path(settings.BASE_DIR) / "node_modules" / "axe-core" / "axe.min.js"
 
 @pytest.fixture
 def demo_site(live) -> Site:
-    """The demo customer, seeded once and committed (the live server must see it)."""
-    return demo_seed().site
+    """The demo customer, seeded once and committed (the live server must see it).
+
+    Tests hash passwords with a cheap hasher the live server does not know; the demo user's
+    password is stored with the server's own default so it can sign in there.
+    """
+    site = demo_seed().site
+    user = get_user_model().objects.get(username=DEMO_USER_EMAIL)
+    hasher = PBKDF2PasswordHasher()
+    user.password = hasher.encode(DEMO_USER_PASSWORD, hasher.salt())
+    user.save(update_fields=["password"])
+    return site
+
+
+@pytest.fixture
+def crm(demo_site, settings):
+    """A destination of the demo site that hears about marketing, served by a real local receiver."""
+    settings.ASSENT_ALLOW_PRIVATE_DESTINATIONS = True
+    receiver = Receiver().start()
+    destination, receiver.secret = destination_create(
+        site=demo_site, url=receiver.url, purposes=["marketing"], name="Demo CRM"
+    )
+    yield destination, receiver
+    receiver.stop()
+    destination.delete()  # committed for the whole session otherwise; the other tests need no destination
 
 
 def sign_in(page, live: str, query: str = "") -> None:
@@ -40,10 +68,22 @@ def save(page, *, marketing: bool) -> None:
         page.get_by_role("button", name="Save my choices").click()
 
 
-def test_withdrawing_marketing_reaches_the_ledger_the_api_and_a_second_device(browser, page, live, demo_site):
+def test_withdrawing_marketing_reaches_the_ledger_a_webhook_the_api_and_a_second_device(
+    browser, page, live, demo_site, crm
+):
+    destination, receiver = crm
     sign_in(page, live)
     save(page, marketing=True)  # whatever earlier tests left, start from marketing allowed
     save(page, marketing=False)
+
+    # The live server has no worker: make the queued delivery's attempt here, over real HTTP.
+    withdrawal = Delivery.objects.filter(destination=destination).order_by("-id").first()
+    assert delivery_attempt(withdrawal.pk) == "delivered"
+    told = receiver.requests[-1]["payload"]["data"]
+    assert told["subject"] == DEMO_USER_EMAIL
+    assert told["purposes"]["marketing"]["granted"] is False
+    page.reload()
+    assert "Demo CRM confirmed it on" in page.locator("tr.history-entry").first.inner_text()
 
     newest = events_of(demo_site, DEMO_USER_EMAIL)[0]
     assert newest.source == "account_settings"
