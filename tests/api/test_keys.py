@@ -11,6 +11,7 @@ from consent.api.keys import KEY_PREFIX, key_generate, key_hash, key_is_well_for
 from consent.api.models import ALL_SCOPES, ApiKey
 from consent.api.services import api_key_create, api_key_revoke
 from consent.services import ConsentInputError
+from tests.factories import UserFactory
 
 
 def test_a_key_carries_its_prefix_and_a_checksum_that_catches_a_typo():
@@ -97,3 +98,21 @@ def test_the_command_refuses_a_site_of_another_organization(organization, outsid
     with pytest.raises(CommandError, match="has no site 'other'"):
         call_command("create_api_key", "Acme", "--site", "other")
     assert not ApiKey.objects.exists()
+
+
+@pytest.mark.django_db
+def test_the_admin_creates_a_key_and_shows_it_once(client, organization, site):
+    admin = UserFactory(is_staff=True, is_superuser=True)
+    client.force_login(admin)
+    form = {"organization": organization.pk, "name": "crm", "scopes": ["consent:read"], "sites": [site.pk]}
+    response = client.post("/admin/api/apikey/add/", form, follow=True)
+    assert response.status_code == 200
+    api_key = ApiKey.objects.get()
+    [message] = [str(m) for m in response.context["messages"] if "not be shown again" in str(m)]
+    key = message.rsplit(" ", 1)[1]
+    assert key_hash(key) == api_key.key_hash
+    assert api_key.scopes == ["consent:read"]
+    assert list(api_key.sites.all()) == [site]
+    change_page = client.get(f"/admin/api/apikey/{api_key.pk}/change/").content.decode()
+    assert key not in change_page
+    assert api_key.prefix in change_page
