@@ -188,6 +188,13 @@ def test_a_signed_link_signs_a_customers_user_in_to_that_site_only(site, outside
     assert state_of(outsider_site, "cust-7")["marketing"] is True
 
 
+def test_a_signed_link_session_lasts_an_hour(site):
+    client = Client()
+    client.get(link(site, "cust-7"))
+
+    assert client.session.get_expiry_age() == 3600
+
+
 def test_a_signed_link_works_once(site):
     url = link(site, "cust-7")
     assert Client().get(url).status_code == 302

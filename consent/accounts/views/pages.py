@@ -32,6 +32,7 @@ from consent.demo import DEMO_SITE_KEY
 from consent.models import Site, Subject
 
 SESSION_IDENTITY = "accounts_identity"
+LINK_SESSION_SECONDS = 3600
 LANGUAGE_CODES = {code for code, _name in settings.LANGUAGES}
 
 
@@ -128,6 +129,8 @@ def link_signin(request: HttpRequest, key: str) -> HttpResponse:
         return render(request, "accounts/link_refused.html", status=403)
     logout(request)  # a new session: no earlier sign-in and no fixed session id carry over
     request.session[SESSION_IDENTITY] = {"site": site.key, "user": user_id}
+    # The person reached us from someone else's site, maybe on a shared computer: keep it short.
+    request.session.set_expiry(LINK_SESSION_SECONDS)
     response = HttpResponseRedirect(reverse("accounts:privacy"))
     response["Referrer-Policy"] = "no-referrer"
     return response
