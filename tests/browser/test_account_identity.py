@@ -1,12 +1,17 @@
 """Identity in a real Chromium: two devices that chose differently, a forged token, the preference centre."""
 
+import json
 import uuid
+from pathlib import Path
 
 import pytest
+from django.core.management import call_command
 
+from consent.accounts.models import Erasure
 from consent.accounts.tokens import token_make
 from consent.demo import demo_seed
 from consent.models import Site, Subject
+from ledger import services as ledger_services
 from tests.banner.ledger_reads import state_of
 from tests.browser.helpers import Trackers
 
@@ -92,3 +97,33 @@ def test_the_preference_centre_shows_the_users_state_on_a_linked_device(browser,
     finally:
         first.context.close()
         second.context.close()
+
+
+def test_a_customers_user_signs_in_by_link_downloads_their_data_and_erases_it(browser, live, demo_site):
+    user = f"customer-{uuid.uuid4().hex[:12]}"
+    phone = device(browser, live)
+    try:
+        choose(phone, "Accept all")
+        identify(phone, demo_site, user)
+        token = token_make(secret=demo_site.identity_secret, use="signin", site_key="demo", user_id=user)
+        page = phone.context.new_page()
+        page.goto(f"{live}/account/link/demo/?user={user}&token={token}")
+        assert page.get_by_role("heading", name="Your privacy settings").is_visible()
+
+        with page.expect_download() as download:
+            page.get_by_role("link", name="Download everything as JSON").click()
+        document = json.loads(Path(download.value.path()).read_text())
+        assert document["subject"]["id"] == user
+        assert [link["linked_to"] for link in document["links"]] == [user]
+
+        page.get_by_label("I want my consent records and the link to my account erased.").check()
+        with page.expect_navigation():
+            page.get_by_role("button", name="Erase my data").click()
+
+        assert page.get_by_role("status").inner_text().startswith("Your data has been erased.")
+        assert not Subject.objects.filter(site=demo_site, external_id=user).exists()
+        assert Erasure.objects.filter(site=demo_site, source="account_settings").exists()
+        ledger_services.log_integrate(site="demo", checkpoint_force=True)
+        call_command("verify_ledger", site="demo")
+    finally:
+        phone.context.close()
