@@ -265,7 +265,7 @@ def consent_record(
             raise ConsentInputError(f"choices.{slug}", "is not a purpose of this banner version")
         if not isinstance(granted, bool):
             raise ConsentInputError(f"choices.{slug}", "must be true or false")
-        if purposes[slug] and not granted:
+        if purposes[slug] and not granted and kind not in {"expired", "erased"}:
             raise ConsentInputError(f"choices.{slug}", "is required and cannot be refused")
     decisions = dict(choices)
     if kind not in {"expired", "erased"}:

@@ -37,8 +37,10 @@ def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo[None]):  
 
 
 @pytest.fixture(autouse=True)
-def _fast_password_hasher(settings):
+def _fast_password_hasher(request, settings):
     """Hash test passwords cheaply: the real hasher is slow by design and tests make many users."""
+    if request.node.get_closest_marker("browser"):
+        return  # a live server in another process checks passwords with the default hashers
     settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
 
 

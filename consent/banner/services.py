@@ -11,7 +11,7 @@ from django.utils import timezone
 
 from consent.banner.models import DailyCount
 from consent.models import Site, Subject
-from consent.services import consent_record
+from consent.services import ConsentInputError, consent_record
 from ledger.services import Receipt
 
 # What each method counts as in the daily counters.
@@ -42,6 +42,10 @@ def choice_submit(
     occurred_at: datetime | None = None,
 ) -> tuple[Subject, Receipt]:
     """Record a choice sent by the banner, then count it for the operator's daily figures."""
+    # The public endpoint speaks for visitors only: a customer's user id is no secret, so a choice
+    # on a user comes through identify (a signed token), the account pages or the API.
+    if Subject.objects.filter(site=site, external_id=subject).exclude(kind=Subject.Kind.VISITOR).exists():
+        raise ConsentInputError("subject", "is not a visitor id")
     recorded = consent_record(
         site=site,
         external_id=subject,

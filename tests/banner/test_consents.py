@@ -160,3 +160,13 @@ def test_an_impression_of_an_unknown_version_is_refused(client, site):
     assert response.status_code == 400
     assert "banner_version" in response.json()["error"]["fields"]
     assert not DailyCount.objects.exists()
+
+
+def test_it_refuses_to_write_on_a_customers_user_through_the_public_endpoint(client, site):
+    from consent.services import subject_get_or_create
+
+    subject_get_or_create(site=site, external_id="user-1", kind=Subject.Kind.USER)
+    response = _post(client, _body(site, subject="user-1"))
+    assert response.status_code == 400
+    assert "subject" in response.json()["error"]["fields"]
+    assert state_of(site, "user-1") == {}
