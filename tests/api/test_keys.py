@@ -1,10 +1,16 @@
 """API keys: their format, how they are made, revoked and refused."""
 
+import os
+import subprocess
+import sys
 from datetime import timedelta
+from urllib.parse import urlparse
 
 import pytest
+from django.conf import settings
 from django.core.management import call_command
 from django.core.management.base import CommandError
+from django.db import connection
 from django.utils import timezone
 
 from consent.api.keys import KEY_PREFIX, key_generate, key_hash, key_is_well_formed
@@ -116,3 +122,26 @@ def test_the_admin_creates_a_key_and_shows_it_once(client, organization, site):
     change_page = client.get(f"/admin/api/apikey/{api_key.pk}/change/").content.decode()
     assert key not in change_page
     assert api_key.prefix in change_page
+
+
+@pytest.mark.django_db
+def test_the_command_exits_non_zero_with_one_line_from_the_shell():
+    env = {**os.environ, "DEBUG": "1", "DATABASE_URL": _test_database_url()}
+    done = subprocess.run(
+        [sys.executable, "manage.py", "create_api_key", "Nobody at all"],
+        capture_output=True,
+        text=True,
+        env=env,
+        cwd=settings.BASE_DIR,
+    )
+    assert done.returncode != 0
+    assert done.stderr.strip().splitlines() == ["CommandError: no organization named 'Nobody at all'"]
+    assert done.stdout == ""
+
+
+def _test_database_url() -> str:
+    """Return a DATABASE_URL naming the test database, for a command run in another process."""
+    name = connection.settings_dict["NAME"]
+    if connection.vendor == "sqlite":
+        return f"sqlite:///{name}"
+    return urlparse(settings.DATABASE_URL)._replace(path=f"/{name}").geturl()
