@@ -7,6 +7,10 @@ from typing import Any
 
 from rest_framework.exceptions import ValidationError
 
+# The largest value a database's signed 64-bit integer column holds: bigger numbers are refused, not
+# sent to PostgreSQL (which would fail the query).
+MAX_BIGINT = 2**63 - 1
+
 
 def cursor_encode(position: dict[str, Any]) -> str:
     """Return an opaque, URL-safe cursor for position."""
@@ -24,6 +28,11 @@ def cursor_decode(cursor: str, *, keys: dict[str, type]) -> dict[str, Any]:
     if not isinstance(position, dict) or set(position) != set(keys):
         raise ValidationError({"cursor": ["is not a cursor this endpoint returned"]})
     for name, kind in keys.items():
-        if not isinstance(position[name], kind) or isinstance(position[name], bool):
+        value = position[name]
+        if (
+            not isinstance(value, kind)
+            or isinstance(value, bool)
+            or (isinstance(value, int) and not 0 <= value <= MAX_BIGINT)
+        ):
             raise ValidationError({"cursor": ["is not a cursor this endpoint returned"]})
     return position

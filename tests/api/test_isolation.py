@@ -75,3 +75,17 @@ def test_an_outsider_cannot_reach_acmes_objects_through_its_own_site(outsider_ap
     # The same id on the outsider's own site is a stranger there: Acme's answer never leaks through.
     assert checked.status_code == 200
     assert checked.json()["results"] == [{"subject": "visitor-1", "known": False, "purposes": {"analytics": False}}]
+
+
+@pytest.mark.parametrize(
+    ("path", "params", "status"),
+    [
+        ("events", {"since": 2**70}, 400),
+        ("ledger/proofs/inclusion", {"event": "01890a5d-ac96-774b-bcce-b302099a8057", "size": 2**70}, 400),
+        ("ledger/proofs/consistency", {"from": 2**70, "to": 2**71}, 400),
+        (f"destinations/{2**70}", {}, 404),
+        (f"destinations/1/deliveries/{2**70}", {}, 404),
+    ],
+)
+def test_numbers_beyond_a_database_integer_are_refused_not_a_server_error(api, site, path, params, status):
+    assert api.get(f"/api/v1/sites/acme/{path}", params).status_code == status

@@ -64,6 +64,8 @@ def test_it_defaults_to_the_last_thirty_days(api):
         ({"from": "2026-05-02", "to": "2026-05-01"}, "from"),
         ({"from": "2024-01-01", "to": "2026-01-01"}, "from"),
         ({"interval": "hour"}, "interval"),
+        ({"from": "0001-01-01", "to": "0001-01-02"}, "from"),
+        ({"from": "9999-12-30", "to": "9999-12-31"}, "from"),
     ],
 )
 def test_it_names_a_bad_parameter(api, params, field):

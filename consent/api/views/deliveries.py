@@ -10,7 +10,7 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 
 from consent.api.models import Scope
-from consent.api.pagination import cursor_decode, cursor_encode
+from consent.api.pagination import MAX_BIGINT, cursor_decode, cursor_encode
 from consent.api.schema import errors
 from consent.api.views.base import SiteApiView
 from consent.api.views.destinations import DESTINATION_PARAMETER, destination_or_404
@@ -59,6 +59,8 @@ class AttemptSerializer(serializers.Serializer):
 def delivery_or_404(view: SiteApiView, destination_id: int, delivery_id: int) -> Delivery:
     """Return a delivery of the view's site's destination, else answer 404."""
     destination = destination_or_404(view, destination_id)
+    if delivery_id > MAX_BIGINT:
+        raise NotFound
     delivery = hooks_selectors.delivery_get(organization=view.site.organization, delivery_id=delivery_id)
     if delivery is None or delivery.destination_id != destination.pk:
         raise NotFound

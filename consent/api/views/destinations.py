@@ -7,6 +7,7 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 
 from consent.api.models import Scope
+from consent.api.pagination import MAX_BIGINT
 from consent.api.schema import errors
 from consent.api.views.base import SiteApiView
 from consent.hooks import selectors as hooks_selectors
@@ -46,6 +47,8 @@ class DestinationSerializer(serializers.Serializer):
 
 def destination_or_404(view: SiteApiView, destination_id: int) -> Destination:
     """Return the destination when it belongs to the view's site, else answer 404."""
+    if destination_id > MAX_BIGINT:
+        raise NotFound
     destination = hooks_selectors.destination_get(organization=view.site.organization, destination_id=destination_id)
     if destination is None or destination.site_id != view.site.pk:
         raise NotFound

@@ -9,6 +9,7 @@ from rest_framework.response import Response
 
 from consent.api import selectors
 from consent.api.models import Scope
+from consent.api.pagination import MAX_BIGINT
 from consent.api.schema import errors
 from consent.api.views.base import SiteApiView
 from consent.models import Subject
@@ -70,7 +71,11 @@ class EventsView(SiteApiView):
 
     class FeedInputSerializer(serializers.Serializer):
         since = serializers.IntegerField(
-            required=False, min_value=0, default=0, help_text="Log index to start at: `next` of the previous page"
+            required=False,
+            min_value=0,
+            max_value=MAX_BIGINT,
+            default=0,
+            help_text="Log index to start at: `next` of the previous page",
         )
         limit = serializers.IntegerField(required=False, min_value=1, max_value=1000, default=500)
 

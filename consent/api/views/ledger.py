@@ -7,6 +7,7 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 
 from consent.api.models import Scope
+from consent.api.pagination import MAX_BIGINT
 from consent.api.schema import errors
 from consent.api.views.base import SiteApiView
 from ledger import selectors as ledger_selectors
@@ -85,7 +86,9 @@ class InclusionProofView(SiteApiView):
 
     class InputSerializer(serializers.Serializer):
         event = serializers.UUIDField(help_text="The event id")
-        size = serializers.IntegerField(required=False, min_value=1, help_text="A signed tree size; default newest")
+        size = serializers.IntegerField(
+            required=False, min_value=1, max_value=MAX_BIGINT, help_text="A signed tree size; default newest"
+        )
 
     class OutputSerializer(serializers.Serializer):
         event_id = serializers.CharField()
@@ -138,8 +141,10 @@ class ConsistencyProofView(SiteApiView):
     required_scope = Scope.LEDGER_READ
 
     class InputSerializer(serializers.Serializer):
-        from_ = serializers.IntegerField(min_value=1, help_text="The smaller tree size")
-        to = serializers.IntegerField(min_value=1, help_text="The larger tree size, at most the newest checkpoint's")
+        from_ = serializers.IntegerField(min_value=1, max_value=MAX_BIGINT, help_text="The smaller tree size")
+        to = serializers.IntegerField(
+            min_value=1, max_value=MAX_BIGINT, help_text="The larger tree size, at most the newest checkpoint's"
+        )
 
         def get_fields(self) -> dict[str, serializers.Field]:
             fields = super().get_fields()

@@ -15,6 +15,8 @@ from consent.api.views.base import SiteApiView
 from consent.models import Purpose
 
 MAX_DAYS = 366
+# Nothing is recorded before the epoch (event ids count from it) and a day after LATEST must exist.
+EARLIEST, LATEST = date(1970, 1, 2), date(9998, 12, 31)
 
 
 class StatsView(SiteApiView):
@@ -35,6 +37,8 @@ class StatsView(SiteApiView):
         def validate(self, attrs: dict[str, Any]) -> dict[str, Any]:
             end = attrs.get("to") or datetime.now(UTC).date()
             start = attrs.get("from") or end - timedelta(days=29)
+            if start < EARLIEST or end > LATEST:
+                raise serializers.ValidationError({"from": [f"the range must lie between {EARLIEST} and {LATEST}"]})
             if start > end:
                 raise serializers.ValidationError({"from": ["must not be after to"]})
             if (end - start).days >= MAX_DAYS:
