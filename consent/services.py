@@ -14,7 +14,7 @@ from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
 
 from consent.hooks import services as hooks_services
-from consent.models import BannerVersion, Organization, Purpose, Site, Subject
+from consent.models import BannerText, BannerVersion, Organization, Purpose, Site, Subject
 from ledger import services as ledger_services
 from ledger.services import Receipt
 
@@ -75,6 +75,10 @@ def site_create(
     return site
 
 
+# Every word of the banner an operator writes, as a version's content names it (`save_label` → `save`).
+BANNER_TEXT_FIELDS = [f.name for f in BannerText._meta.concrete_fields if f.name not in {"id", "site", "locale"}]
+
+
 def banner_content(*, site: Site) -> dict[str, Any]:
     """Return the snapshot a banner version freezes: texts per locale, purposes and the policy URL."""
     purposes = list(site.purposes.prefetch_related("translations").order_by("order", "slug"))
@@ -82,25 +86,7 @@ def banner_content(*, site: Site) -> dict[str, Any]:
     for text in site.banner_texts.all():
         if text.locale not in site.locales:
             continue
-        texts[text.locale] = {
-            field.removesuffix("_label"): getattr(text, field)
-            for field in (
-                "title",
-                "body",
-                "accept_all",
-                "reject_all",
-                "customize",
-                "save_label",
-                "close",
-                "preferences_title",
-                "policy_link",
-                "settings_link",
-                "always_on",
-                "objection",
-                "gpc_notice",
-                "direction",
-            )
-        }
+        texts[text.locale] = {field.removesuffix("_label"): getattr(text, field) for field in BANNER_TEXT_FIELDS}
         texts[text.locale]["purposes"] = {}
     for locale in site.locales:
         if locale not in texts:

@@ -46,7 +46,7 @@ def _private_from_file(path: str, modified_ns: int) -> Ed25519PrivateKey:
     return _private_from_pem(Path(path).read_bytes())
 
 
-def _key_file_create(path: Path) -> None:
+def key_file_create(path: Path) -> None:
     """Write a new private key to path, readable by its owner only; lose gracefully to a concurrent writer."""
     pem = Ed25519PrivateKey.generate().private_bytes(
         serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8, serialization.NoEncryption()
@@ -68,7 +68,7 @@ def signing_key() -> Ed25519PrivateKey:
     if not path.exists():
         if not settings.DEBUG:
             raise ImproperlyConfigured(f"the ledger signing key file {path} does not exist")
-        _key_file_create(path)
+        key_file_create(path)
     return _private_from_file(str(path), path.stat().st_mtime_ns)
 
 

@@ -4,6 +4,7 @@ import pytest
 
 from consent import services
 from consent.models import BannerText, BannerVersion, Purpose, PurposeTranslation
+from tests.factories import TEXTS
 
 pytestmark = pytest.mark.django_db
 
@@ -65,28 +66,7 @@ def test_it_refuses_to_publish_a_locale_without_texts(site):
 def test_it_refuses_to_publish_a_purpose_without_a_translation(site):
     site.locales = ["en", "ja"]
     site.save()
-    BannerText.objects.create(
-        site=site,
-        locale="ja",
-        **{
-            f: "x"
-            for f in (
-                "title",
-                "body",
-                "accept_all",
-                "reject_all",
-                "customize",
-                "save_label",
-                "close",
-                "preferences_title",
-                "policy_link",
-                "settings_link",
-                "always_on",
-                "objection",
-                "gpc_notice",
-            )
-        },
-    )
+    BannerText.objects.create(site=site, locale="ja", **TEXTS)
     with pytest.raises(services.BannerIncomplete, match="has no 'ja' translation"):
         services.banner_publish(site=site, material=True)
     assert PurposeTranslation.objects.filter(locale="ja").count() == 0
