@@ -17,6 +17,7 @@ from rest_framework import serializers
 
 from consent.banner import selectors, services
 from consent.banner.views.http import cached_response, error_response, limit_client, limit_site
+from consent.models import Site
 from consent.services import ConsentInputError
 
 MAX_BODY = 16 * 1024
@@ -27,6 +28,24 @@ LOCALE = re.compile(r"^[a-z]{2,3}(?:-[A-Za-z0-9]{2,8})*$")
 
 def _not_found(key: str) -> JsonResponse:
     return error_response(404, "not_found", f"No published banner for site {key!r}.")
+
+
+def _write_guard(
+    request: HttpRequest, key: str, *, scope: str, body_limit: int
+) -> tuple[Site | None, Any, HttpResponse | None]:
+    """Admit a public write: client rate, known site, site rate and body size, in that order.
+
+    Return the site and the parsed body, or the refusal to answer with.
+    """
+    if refused := limit_client(request, scope=scope):
+        return None, None, refused
+    site = selectors.site_public_get(key=key)
+    if site is None:
+        return None, None, _not_found(key)
+    if refused := limit_site(key, scope=scope):
+        return None, None, refused
+    data, refused = _body_json(request, body_limit)
+    return site, data, refused
 
 
 def _body_json(request: HttpRequest, limit: int) -> tuple[Any, JsonResponse | None]:
@@ -147,16 +166,9 @@ class ConsentCreateView(View):
         key_id = serializers.CharField()
 
     def post(self, request: HttpRequest, key: str) -> HttpResponse:
-        if refused := limit_client(request, scope="consents"):
-            return refused
-        site = selectors.site_public_get(key=key)
-        if site is None:
-            return _not_found(key)
-        if refused := limit_site(key, scope="consents"):
-            return refused
-        data, refused = _body_json(request, MAX_BODY)
-        if refused:
-            return refused
+        site, data, refused = _write_guard(request, key, scope="consents", body_limit=MAX_BODY)
+        if refused or site is None:
+            return refused or _not_found(key)
         if not isinstance(data, dict):
             return _invalid({"body": ["must be a JSON object"]})
         unknown = sorted(set(data) - set(self.InputSerializer().fields))
@@ -203,17 +215,10 @@ class ImpressionCreateView(View):
         locale = serializers.RegexField(LOCALE.pattern, max_length=16)
 
     def post(self, request: HttpRequest, key: str) -> HttpResponse:
-        if refused := limit_client(request, scope="impressions"):
-            return refused
-        site = selectors.site_public_get(key=key)
-        if site is None:
-            return _not_found(key)
-        if refused := limit_site(key, scope="impressions"):
-            return refused
         # Sent as text/plain so the browser needs no preflight; the body is JSON all the same.
-        data, refused = _body_json(request, MAX_IMPRESSION_BODY)
-        if refused:
-            return refused
+        site, data, refused = _write_guard(request, key, scope="impressions", body_limit=MAX_IMPRESSION_BODY)
+        if refused or site is None:
+            return refused or _not_found(key)
         serializer = self.InputSerializer(data=data if isinstance(data, dict) else {})
         if not serializer.is_valid():
             return _invalid(_flatten(serializer.errors))
