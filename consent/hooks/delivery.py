@@ -93,7 +93,8 @@ def _record(delivery: Delivery, claim: str, started_at: datetime, outcome: trans
     fields = {"last_status_code": outcome.status_code, "last_error": outcome.error}
     if outcome.delivered:
         _finish(delivery, claim, status=Delivery.Status.DELIVERED, delivered_at=timezone.now(), **fields)
-        Destination.objects.filter(pk=destination.pk, failing_since__isnull=False).update(failing_since=None)
+        if destination.failing_since is not None:
+            Destination.objects.filter(pk=destination.pk).update(failing_since=None)
         return "delivered"
     if outcome.gone:
         _finish(delivery, claim, status=Delivery.Status.FAILED, **fields)

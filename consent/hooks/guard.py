@@ -56,7 +56,7 @@ def host_check(host: str, port: int) -> list[str]:
     for address in addresses:
         refusal = address_refusal(address)
         if refusal is not None:
-            raise DestinationInputError("url", f"{host} resolves to {refusal}")
+            raise DestinationInputError("url", f"{host} resolves to a forbidden address: {refusal}")
     return addresses
 
 

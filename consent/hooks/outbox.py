@@ -19,8 +19,9 @@ from consent.models import Site
 logger = logging.getLogger(__name__)
 
 SEND_TASK = "consent.hooks.tasks.delivery_send"
-# A pending row younger than this is presumably still on its way through the broker: the sweep leaves it.
-SWEEP_GRACE = timedelta(seconds=10)
+# A pending row due for less than this is presumably still queued at the broker: the sweep leaves it
+# alone, so a backlog is not enqueued twice. A lost message waits at most this plus one sweep interval.
+SWEEP_GRACE = timedelta(seconds=60)
 
 
 def time_scaled(seconds: float) -> timedelta:

@@ -12,8 +12,10 @@ import pytest
 from django.conf import settings as django_settings
 from django.db import connection
 
+from consent.celery import app
 from tests.banner.signing import signing_key_ensure
 from tests.hooks.receiver import Receiver
+from tests.ledger.cleanup import ledger_rows_delete
 
 
 @pytest.fixture(autouse=True, scope="session")
@@ -47,6 +49,11 @@ def pytest_configure(config: pytest.Config) -> None:
     config.addinivalue_line("markers", "redis: needs a Redis broker (deselected on the filesystem broker)")
 
 
+def broker_purge() -> None:
+    """Drop messages earlier tests left at the broker, so a new worker starts on this test's work."""
+    app.control.purge()
+
+
 def database_url() -> str:
     """Return a DATABASE_URL naming the test database this session created."""
     db = connection.settings_dict
@@ -64,6 +71,7 @@ class Worker:
         self.log = Path(django_settings.VAR_DIR) / "hooks-worker.log"
 
     def start(self) -> "Worker":
+        """Start the worker process (the broker keeps messages until it is up)."""
         env = {
             **os.environ,
             "DEBUG": "1",
@@ -93,16 +101,20 @@ class Worker:
             self.process.wait(timeout=30)
 
     def stop(self) -> None:
-        if self.process is not None and self.process.poll() is None:
-            os.killpg(self.process.pid, signal.SIGTERM)
-            try:
-                self.process.wait(timeout=20)
-            except subprocess.TimeoutExpired:
-                self.kill()
+        """Stop the worker without waiting for a warm shutdown: acks_late makes that safe."""
+        self.kill()
 
 
 @pytest.fixture
-def worker(transactional_db) -> Iterator[Worker]:
+def committed(transactional_db) -> Iterator[None]:
+    """Commit for real (workers must see the rows); empty the append-only ledger before the flush."""
+    yield
+    ledger_rows_delete()
+
+
+@pytest.fixture
+def worker(committed) -> Iterator[Worker]:
+    broker_purge()
     started = Worker().start()
     try:
         yield started
