@@ -136,6 +136,10 @@ def deliveries_create(*, site: Site, subject: Subject, receipt: Receipt, event_t
     consent.expired. Destinations match on event type and (except for subject.erased) on at least
     one changed purpose.
     """
+    # Most sites have no destination: answer them with one query and no read of the ledger.
+    active = list(Destination.objects.filter(site=site, active=True))
+    if not active:
+        return 0
     state = ledger_selectors.subject_state(site=site.key, subject=subject.pseudonym)
     changed = [purpose for purpose in receipt.changed if purpose in state]
     if event_type == EventType.CONSENT_UPDATED and changed and all(state[p].kind == "expired" for p in changed):
@@ -144,7 +148,7 @@ def deliveries_create(*, site: Site, subject: Subject, receipt: Receipt, event_t
         return 0
     destinations = [
         destination
-        for destination in Destination.objects.filter(site=site, active=True)
+        for destination in active
         if event_type in destination.event_types
         and (
             event_type == EventType.SUBJECT_ERASED
