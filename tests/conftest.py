@@ -8,6 +8,7 @@ from django.db import connection
 from consent.demo import demo_seed
 from consent.models import Membership, Organization, Site
 from tests import factories
+from tests.banner.signing import signing_key_ensure
 
 
 def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
@@ -34,6 +35,12 @@ def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo[None]):  
     if os.environ.get("CI") and report.skipped and not hasattr(report, "wasxfail"):
         report.outcome = "failed"
         report.longrepr = f"skipped on CI, which counts as a failure: {report.longrepr}"
+
+
+@pytest.fixture(autouse=True, scope="session")
+def _ledger_signing_key():
+    """Tests run with DEBUG off, when the ledger creates no signing key of its own."""
+    signing_key_ensure()
 
 
 @pytest.fixture(autouse=True)

@@ -9,12 +9,6 @@ from django.core.cache import cache
 from consent.accounts.tokens import token_make
 from consent.models import Site
 from consent.services import consent_record
-from tests.banner.signing import signing_key_ensure
-
-
-@pytest.fixture(scope="session", autouse=True)
-def _ledger_signing_key():
-    signing_key_ensure()
 
 
 @pytest.fixture(autouse=True)

@@ -10,13 +10,6 @@ from rest_framework.test import APIClient
 from consent.api.services import api_key_create
 from consent.models import Organization, Site
 from consent.services import consent_record
-from tests.banner.signing import signing_key_ensure
-
-
-@pytest.fixture(autouse=True, scope="session")
-def _ledger_signing_key():
-    """Tests run with DEBUG off, when the ledger creates no signing key of its own."""
-    signing_key_ensure()
 
 
 @pytest.fixture(autouse=True)

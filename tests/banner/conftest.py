@@ -3,13 +3,6 @@
 import pytest
 from django.core.cache import cache
 
-from tests.banner.signing import signing_key_ensure
-
-
-@pytest.fixture(scope="session", autouse=True)
-def _ledger_signing_key():
-    signing_key_ensure()
-
 
 @pytest.fixture(autouse=True)
 def _empty_cache():

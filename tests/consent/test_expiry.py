@@ -13,17 +13,10 @@ from consent.models import Subject
 from consent.services import consent_record
 from consent.tasks import consent_expire, consent_expire_due
 from ledger import selectors as ledger_selectors
-from tests.banner.signing import signing_key_ensure
 
 pytestmark = pytest.mark.django_db
 
 A_YEAR_LATER = timedelta(days=366)
-
-
-@pytest.fixture(autouse=True)
-def _ledger_signing_key():
-    """Tests run with DEBUG off, when the ledger creates no signing key of its own."""
-    signing_key_ensure()
 
 
 def _choose(site, external_id, choices, **extra):

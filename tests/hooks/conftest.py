@@ -13,15 +13,8 @@ from django.conf import settings as django_settings
 from django.db import connection
 
 from consent.celery import app
-from tests.banner.signing import signing_key_ensure
 from tests.hooks.receiver import Receiver
 from tests.ledger.cleanup import ledger_rows_delete
-
-
-@pytest.fixture(autouse=True, scope="session")
-def _ledger_signing_key():
-    """Tests run with DEBUG off, when the ledger creates no signing key of its own."""
-    signing_key_ensure()
 
 
 @pytest.fixture
