@@ -38,6 +38,8 @@ SITE_KEY = "hooks-bench"
 ORGANIZATION = "Hooks bench"
 PORT = 8766
 PURPOSES = ("analytics", "marketing")
+# Subjects are new on every run, so each choice changes both purposes and queues two deliveries.
+RUN = os.environ.setdefault("BENCH_RUN", str(int(time.time())))
 
 
 def receiver_run(port: int, secrets: dict[str, str], arrivals: "multiprocessing.Queue[tuple]") -> None:
@@ -71,13 +73,14 @@ def receiver_run(port: int, secrets: dict[str, str], arrivals: "multiprocessing.
     server.serve_forever()
 
 
-def django_setup() -> None:
+def django_setup(*, migrate: bool = False) -> None:
     import django
 
     django.setup()
-    from django.core.management import call_command
+    if migrate:
+        from django.core.management import call_command
 
-    call_command("migrate", verbosity=0)
+        call_command("migrate", verbosity=0)
 
 
 def site_prepare(port: int) -> dict[str, str]:
@@ -117,6 +120,8 @@ def worker_start() -> subprocess.Popen[bytes]:
     command = [sys.executable, "-m", "celery", "-A", "consent", "worker", "--pool", "prefork"]
     command += ["--concurrency", "2", "--loglevel", os.environ.get("BENCH_WORKER_LOGLEVEL", "WARNING")]
     command += ["--without-gossip", "--without-mingle", "--without-heartbeat"]
+    # Extra worker options to compare against production's (e.g. "--prefetch-multiplier 8").
+    command += os.environ.get("BENCH_WORKER_ARGS", "").split()
     # DEBUG off, as in production: with it on, Django keeps every query of a process in memory.
     env = {**os.environ, "DEBUG": "0", "SECRET_KEY": os.environ.get("SECRET_KEY", "bench-" + "x" * 40)}
     return subprocess.Popen(command, cwd=ROOT, env=env, start_new_session=True)
@@ -139,7 +144,7 @@ def choose(site, n: int) -> tuple[str, float]:
     granted = n % 2 == 0
     _, receipt = consent_record(
         site=site,
-        external_id=f"bench-{n // 2:06d}",
+        external_id=f"bench-{RUN}-{n // 2:06d}",
         choices=dict.fromkeys(PURPOSES, granted),
         source="api",
         method="api",
@@ -148,34 +153,50 @@ def choose(site, n: int) -> tuple[str, float]:
     return receipt.id, time.time()
 
 
-def collect(arrivals: "multiprocessing.Queue[tuple]", expected: int, timeout: float) -> list[tuple]:
-    """Wait for `expected` verified arrivals (or the timeout); return them."""
+def collect(arrivals: "multiprocessing.Queue[tuple]", expected: int, timeout: float, quiet: float = 30) -> list[tuple]:
+    """Wait for `expected` verified arrivals, the timeout, or `quiet` seconds without one; return them."""
     seen: list[tuple] = []
     deadline = time.monotonic() + timeout
     while len(seen) < expected and time.monotonic() < deadline:
         try:
-            seen.append(arrivals.get(timeout=max(0.0, deadline - time.monotonic())))
+            seen.append(arrivals.get(timeout=min(quiet, max(0.0, deadline - time.monotonic()))))
         except queue.Empty:
             break
     return seen
 
 
-def burst(site, arrivals, choices: int) -> None:
-    """Queue `choices` choices with no worker, then let one worker drain them."""
-    started = time.monotonic()
-    for n in range(choices):
+def record_range(bounds: tuple[int, int]) -> int:
+    """Record choices start..stop-1 (in a loader process of its own); return how many."""
+    django_setup()
+    from consent.models import Site
+
+    site = Site.objects.get(key=SITE_KEY)
+    for n in range(*bounds):
         choose(site, n)
+    return bounds[1] - bounds[0]
+
+
+def burst(arrivals, choices: int) -> None:
+    """Queue `choices` choices with no worker (two loader processes), then let one worker drain them."""
+    started = time.monotonic()
+    # Each loader takes whole subjects (a grant and its withdrawal), so their order is kept.
+    half = choices // 4 * 2
+    with multiprocessing.get_context("spawn").Pool(2) as pool:
+        pool.map(record_range, [(0, half), (half, choices)])
     recorded = time.monotonic() - started
     print(f"burst: recorded {choices} choices in {recorded:.1f} s ({choices / recorded:.0f}/s), worker stopped")
+    from consent.hooks.models import Delivery
+
+    expected = Delivery.objects.filter(destination__site__key=SITE_KEY).count()
     worker = worker_start()
     try:
-        seen = collect(arrivals, 2 * choices, timeout=600)
+        seen = collect(arrivals, expected, timeout=600)
     finally:
         worker_stop(worker)
     unique = {message_id for _, message_id, _, _ in seen}
     times = sorted(arrived for *_, arrived in seen)
     span = times[-1] - times[0] if len(times) > 1 else float("nan")
-    print(f"burst: {len(unique)} of {2 * choices} deliveries verified ({len(seen) - len(unique)} duplicates)")
+    print(f"burst: {len(unique)} of {expected} deliveries verified ({len(seen) - len(unique)} duplicates)")
     print(f"burst: {len(seen) / span:.0f} deliveries/s from the first arrival to the last ({span:.1f} s)")
 
 
@@ -219,7 +240,9 @@ def main() -> None:
     args = parser.parse_args()
     if not os.environ.get("CELERY_BROKER_URL", "").startswith("redis"):
         raise SystemExit("set CELERY_BROKER_URL to a Redis database of the bench's own")
-    django_setup()
+    # A terminated bench still stops its worker and receiver (the finally blocks run).
+    signal.signal(signal.SIGTERM, lambda *_: sys.exit(1))
+    django_setup(migrate=True)
     secrets = site_prepare(PORT)
     broker_flush()
     from consent.models import Site
@@ -231,7 +254,7 @@ def main() -> None:
     receiver = context.Process(target=receiver_run, args=(PORT, secrets, arrivals), daemon=True)
     receiver.start()
     try:
-        burst(site, arrivals, args.choices)
+        burst(arrivals, args.choices)
         steady(site, arrivals, args.rate, args.seconds, offset=args.choices + (args.choices % 2))
     finally:
         receiver.terminate()
