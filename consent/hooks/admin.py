@@ -69,7 +69,11 @@ class DestinationAdmin(admin.ModelAdmin):
     def save_model(self, request: HttpRequest, obj: Destination, form: Any, change: bool) -> None:
         data = form.cleaned_data
         if change:
-            services.destination_update(destination=obj, **{name: data[name] for name in _EDITABLE if name in data})
+            # The service compares with what is stored (re-enabling clears the failure run); the form
+            # has already copied the new values onto obj.
+            stored = Destination.objects.get(pk=obj.pk)
+            services.destination_update(destination=stored, **{name: data[name] for name in _EDITABLE if name in data})
+            obj.refresh_from_db()
             return
         destination, secret = services.destination_create(
             site=data["site"],

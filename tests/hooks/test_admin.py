@@ -139,3 +139,29 @@ def test_a_disabled_destination_is_not_replayed_and_the_admin_says_why(staff_cli
 
     assert "disabled" in page
     assert Delivery.objects.get(pk=delivery.pk).status == Delivery.Status.FAILED
+
+
+def test_enabling_a_disabled_destination_in_the_admin_starts_its_failure_run_afresh(
+    staff_client, site, private_allowed
+):
+    destination, _ = services.destination_create(site=site, url="http://127.0.0.1:9/hook", purposes=["marketing"])
+    Destination.objects.filter(pk=destination.pk).update(
+        active=False, disabled_reason="failing since more than 5 days", failing_since=timezone.now()
+    )
+
+    staff_client.post(
+        reverse("admin:hooks_destination_change", args=[destination.pk]),
+        {
+            "name": "crm",
+            "url": "http://127.0.0.1:9/hook",
+            "purposes": '["marketing"]',
+            "event_types": ["consent.updated"],
+            "active": "on",
+        },
+    )
+
+    destination.refresh_from_db()
+    assert destination.active is True
+    assert destination.failing_since is None
+    assert destination.disabled_reason == ""
+    assert destination.event_types == ["consent.updated"]
