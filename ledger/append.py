@@ -16,7 +16,7 @@ from ledger.canonical import canonical_json
 from ledger.choices import Choice, kind_derive
 from ledger.ids import now_ns, ns_datetime, uuid7
 from ledger.models import Event, Evidence, Log, PendingLeaf, State
-from ledger.projection import EVENT_COLUMNS, FOLD_COLUMNS, StateRow, event_row_bytes, state_fold, state_next
+from ledger.projection import EVENT_COLUMNS, FOLD_COLUMNS, StateRow, event_row_bytes, state_fold, state_step
 from ledger.receipts import Receipt, receipt_sign
 from ledger.rows import Insert, fetch, inserts_run
 
@@ -184,17 +184,7 @@ def _rows_write(
 def _state_after(previous: StateRow | None, event: tuple[Any, ...]) -> StateRow:
     """Return a purpose's state after one event row (EVENT_COLUMNS order)."""
     event_id, _, purpose, granted, kind, source, _, _, _, _, _, recorded_at, expires_at, receipt_id, _, _ = event
-    return state_next(
-        previous,
-        purpose=purpose,
-        granted=granted,
-        kind=kind,
-        source=source,
-        recorded_at=recorded_at,
-        expires_at=expires_at,
-        event_id=str(event_id),
-        receipt_id=str(receipt_id),
-    )
+    return state_step(previous, (event_id, purpose, granted, kind, source, recorded_at, expires_at, receipt_id))
 
 
 def _state_values(row: StateRow) -> tuple[Any, ...]:

@@ -131,19 +131,25 @@ def state_next(
 FOLD_COLUMNS = ("id", "purpose", "granted", "kind", "source", "recorded_at", "expires_at", "receipt_id")
 
 
+def state_step(previous: StateRow | None, row: tuple[Any, ...]) -> StateRow:
+    """Return a purpose's state after one event row read with FOLD_COLUMNS."""
+    event_id, purpose, granted, kind, source, recorded_at, expires_at, receipt_id = row
+    return state_next(
+        previous,
+        purpose=purpose,
+        granted=granted,
+        kind=kind,
+        source=source,
+        recorded_at=recorded_at,
+        expires_at=expires_at,
+        event_id=str(event_id),
+        receipt_id=str(receipt_id),
+    )
+
+
 def state_fold(rows: Iterable[tuple[Any, ...]], into: dict[str, StateRow] | None = None) -> dict[str, StateRow]:
     """Return one subject's state after its events (rows of FOLD_COLUMNS in id order)."""
     state = {} if into is None else into
-    for event_id, purpose, granted, kind, source, recorded_at, expires_at, receipt_id in rows:
-        state[purpose] = state_next(
-            state.get(purpose),
-            purpose=purpose,
-            granted=granted,
-            kind=kind,
-            source=source,
-            recorded_at=recorded_at,
-            expires_at=expires_at,
-            event_id=str(event_id),
-            receipt_id=str(receipt_id),
-        )
+    for row in rows:
+        state[row[1]] = state_step(state.get(row[1]), row)
     return state
