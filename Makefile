@@ -53,8 +53,8 @@ banner-check: node_modules/.installed  ## fail when the committed bundle differs
 	git diff --exit-code --stat -- static/banner/dist
 
 lock: $(VENV)/.dev  ## re-pin requirements/*.txt from requirements/*.in
-	cd requirements && ../$(BIN)/pip-compile -q --strip-extras --generate-hashes -o base.txt base.in
-	cd requirements && ../$(BIN)/pip-compile -q --strip-extras --generate-hashes -o dev.txt dev.in
+	cd requirements && ../$(BIN)/pip-compile -q --strip-extras --generate-hashes --no-emit-index-url --no-emit-find-links -o base.txt base.in
+	cd requirements && ../$(BIN)/pip-compile -q --strip-extras --generate-hashes --no-emit-index-url --no-emit-find-links -o dev.txt dev.in
 
 clean:
 	rm -rf $(VENV) node_modules var

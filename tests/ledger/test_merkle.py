@@ -9,7 +9,9 @@ import pytest
 
 from ledger import merkle
 
-VECTORS = Path(__file__).resolve().parents[2].parent / "shared" / "vectors" / "merkle"
+# The project keeps its own copy of the reference vectors: nothing a test reads lies outside the repository.
+VECTORS = Path(__file__).resolve().parent / "vectors"
+REPO = Path(__file__).resolve().parents[2]
 
 
 def _b64(value: str | None) -> bytes:
@@ -34,8 +36,10 @@ def _reference_root(leaves: list[bytes]) -> bytes:
     return merkle.node_hash(_reference_root(leaves[:k]), _reference_root(leaves[k:]))
 
 
-def test_the_vectors_are_present_beside_the_repository() -> None:
-    assert (VECTORS / "README.md").is_file(), f"expected the shared vectors at {VECTORS}"
+def test_the_vectors_live_inside_the_repository_with_their_license() -> None:
+    assert VECTORS.is_relative_to(REPO)
+    assert (VECTORS / "README.md").is_file()
+    assert "Apache License" in (VECTORS / "LICENSE").read_text()
 
 
 @pytest.mark.parametrize(
