@@ -8,7 +8,7 @@ export PORT
 # DATABASE_URL / CELERY_BROKER_URL say otherwise. Production sets DEBUG=0 and real secrets.
 export DEBUG ?= 1
 
-.PHONY: run test lint format install install-dev lock banner banner-check clean
+.PHONY: run test lint format install install-dev lock banner banner-check clean manage
 
 $(VENV)/.base: requirements/base.txt
 	$(PY) -c 'import sys; assert sys.version_info >= (3, 11), "Python 3.11+ is required"'
@@ -32,6 +32,9 @@ run: install  ## set up and serve web + worker + beat on http://127.0.0.1:$(PORT
 	$(BIN)/python manage.py migrate --noinput -v 0
 	$(BIN)/python manage.py seed_demo
 	$(BIN)/python manage.py serve --port $(PORT)
+
+manage: install  ## run a management command with the development defaults: make manage ARGS="create_api_key Demo"
+	$(BIN)/python manage.py $(ARGS)
 
 test: install-dev  ## set up and run the whole test suite
 	$(BIN)/python -m pytest $(PYTEST_ARGS)

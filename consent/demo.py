@@ -205,6 +205,7 @@ class DemoResult:
     organization: Organization
     version_number: int
     created: bool
+    user_created: bool = False
 
 
 def _demo_origins(port: int) -> list[str]:
@@ -212,7 +213,7 @@ def _demo_origins(port: int) -> list[str]:
 
 
 @transaction.atomic
-def demo_seed(*, port: int = 8000) -> DemoResult:
+def demo_seed(*, port: int = 8000, password: str = DEMO_USER_PASSWORD) -> DemoResult:
     """Create or complete the demo organization, site, purposes, texts, user and banner; idempotent."""
     organization, _ = Organization.objects.get_or_create(name=DEMO_ORGANIZATION)
     site = Site.objects.filter(key=DEMO_SITE_KEY).first()
@@ -256,12 +257,15 @@ def demo_seed(*, port: int = 8000) -> DemoResult:
 
     user_model = get_user_model()
     user = user_model.objects.filter(username=DEMO_USER_EMAIL).first()
+    user_created = user is None
     if user is None:
         # The demo user runs the admin too, so a newcomer needs one login for everything.
         user = user_model.objects.create_superuser(
-            username=DEMO_USER_EMAIL, email=DEMO_USER_EMAIL, password=DEMO_USER_PASSWORD
+            username=DEMO_USER_EMAIL, email=DEMO_USER_EMAIL, password=password
         )
     Membership.objects.get_or_create(organization=organization, user=user, defaults={"role": Membership.Role.OWNER})
 
     version, _ = services.banner_publish(site=site, material=True)
-    return DemoResult(site=site, organization=organization, version_number=version.number, created=created)
+    return DemoResult(
+        site=site, organization=organization, version_number=version.number, created=created, user_created=user_created
+    )

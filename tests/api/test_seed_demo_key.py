@@ -11,6 +11,11 @@ from consent.api.models import ALL_SCOPES, ApiKey
 pytestmark = pytest.mark.django_db
 
 
+@pytest.fixture(autouse=True)
+def _development(settings):
+    settings.DEBUG = True
+
+
 def seed() -> list[str]:
     out = StringIO()
     call_command("seed_demo", stdout=out)

@@ -57,3 +57,31 @@ def test_every_role_names_a_program_the_image_installs():
     for program in ("gunicorn", "celery"):
         assert f"exec {program} " in script
         assert (Path(sys.executable).parent / program).exists()
+
+
+def test_the_dockerfile_needs_nothing_a_registry_must_resolve_beyond_its_pinned_base():
+    dockerfile = (ROOT / "Dockerfile").read_text()
+    # A `# syntax=` directive makes BuildKit pull a frontend image before anything else.
+    assert not re.search(r"^#\s*syntax\s*=", dockerfile, re.M | re.I)
+    bases = re.findall(r"^FROM\s+(\S+)", dockerfile, re.M)
+    assert bases
+    for base in bases:
+        assert re.fullmatch(r"python:3\.11\.\d+-slim-\w+", base), f"{base} is not pinned to a patch release"
+
+
+def test_collectstatic_runs_as_the_service_user_so_it_leaves_nothing_root_owned_in_the_var_dir():
+    lines = [line.strip() for line in (ROOT / "Dockerfile").read_text().splitlines()]
+    user_at = lines.index("USER assent")
+    collect_at = next(i for i, line in enumerate(lines) if "collectstatic" in line and not line.startswith("#"))
+    assert user_at < collect_at
+
+
+def test_the_worker_and_beat_check_their_own_health_and_migrate_none():
+    import yaml
+
+    services = yaml.safe_load((ROOT / "compose.yaml").read_text())["services"]
+    assert services["migrate"]["healthcheck"] == {"disable": True}
+    assert "inspect ping" in " ".join(services["worker"]["healthcheck"]["test"])
+    assert "celerybeat-schedule" in " ".join(services["beat"]["healthcheck"]["test"])
+    for name in ("worker", "beat"):
+        assert "/healthz" not in str(services[name]["healthcheck"])

@@ -4,7 +4,8 @@ from io import StringIO
 
 import pytest
 from django.contrib.auth import authenticate
-from django.core.management import call_command
+from django.contrib.auth import get_user_model
+from django.core.management import CommandError, call_command
 
 from consent.models import BannerText, BannerVersion, Membership, Organization, Purpose, PurposeTranslation, Site
 
@@ -17,7 +18,8 @@ def counts():
     return {model.__name__: model.objects.count() for model in MODELS}
 
 
-def test_seeding_twice_changes_nothing_the_second_time():
+def test_seeding_twice_changes_nothing_the_second_time(settings):
+    settings.DEBUG = True
     call_command("seed_demo", stdout=StringIO())
     first = counts()
     version = BannerVersion.objects.get()
@@ -72,3 +74,24 @@ def test_every_consent_mode_signal_is_controlled_by_some_purpose(demo_site):
 
     mapped = {s for p in Purpose.objects.filter(site=demo_site) for s in p.consent_mode_signals}
     assert mapped == set(CONSENT_MODE_SIGNALS)
+
+
+def test_it_refuses_to_create_the_known_superuser_outside_debug(settings):
+    settings.DEBUG = False
+    with pytest.raises(CommandError, match="DEBUG=1"):
+        call_command("seed_demo", stdout=StringIO())
+    assert not get_user_model().objects.exists()
+    assert not Site.objects.exists()
+
+
+def test_a_public_demo_gets_a_random_password_printed_once_never_the_documented_one(settings):
+    settings.DEBUG = False
+    out = StringIO()
+    call_command("seed_demo", "--i-know-this-is-public", stdout=out)
+    assert authenticate(username="demo@example.com", password="demo-password") is None
+    line = next(line for line in out.getvalue().splitlines() if line.startswith("Sign in as"))
+    password = line.split(" / ")[1].split()[0]
+    assert authenticate(username="demo@example.com", password=password) is not None
+    again = StringIO()
+    call_command("seed_demo", "--i-know-this-is-public", stdout=again)
+    assert password not in again.getvalue()

@@ -38,3 +38,15 @@ def test_make_lock_keeps_local_indexes_out_of_the_lock_files():
         if "pip-compile" in line:
             assert "--no-emit-index-url" in line
             assert "--no-emit-find-links" in line
+
+
+def test_make_manage_runs_a_management_command_without_setting_debug_by_hand(tmp_path):
+    import os
+
+    env = {k: v for k, v in os.environ.items() if k not in {"DEBUG", "SECRET_KEY", "MAKEFLAGS", "MFLAGS"}}
+    env["ASSENT_VAR_DIR"] = str(tmp_path)
+    result = subprocess.run(
+        ["make", "-s", "manage", "ARGS=check"], cwd=ROOT, env=env, capture_output=True, text=True, timeout=120
+    )
+    assert result.returncode == 0, result.stderr
+    assert "no issues" in result.stdout
