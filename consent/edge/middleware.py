@@ -1,12 +1,13 @@
 """The edge's middleware and error views: JSON under /api/ whatever answers, 503 when the database is down."""
 
 import logging
+import re
 import sys
 from collections.abc import Callable
 from http import HTTPStatus
 
 from django import db
-from django.http import HttpRequest, HttpResponse, HttpResponseBase
+from django.http import HttpRequest, HttpResponse, HttpResponseBadRequest, HttpResponseBase
 from django.views import csrf, defaults
 
 from consent.edge.errors import Refused, error_response, unavailable
@@ -25,6 +26,7 @@ STATUS_CODES = {
     500: "server_error",
     503: "unavailable",
 }
+CONTROL = re.compile(r"[\x00-\x1f\x7f]")
 # A database that cannot be reached or dropped the connection; the request may simply be retried.
 OUTAGE_ERRORS = (db.OperationalError, db.InterfaceError)
 
@@ -68,6 +70,11 @@ class EdgeMiddleware:
         self.get_response = get_response
 
     def __call__(self, request: HttpRequest) -> HttpResponseBase:
+        if CONTROL.search(request.path):
+            # No path of ours holds a control character, and a NUL would reach the database as a
+            # subject id (PostgreSQL refuses it with an error, not an answer).
+            refused = error_response(400, "bad_request", "The path contains a control character.")
+            return refused if _is_api(request) else HttpResponseBadRequest("Bad request.")
         response = self.get_response(request)
         return as_json_error(response) if _is_api(request) else response
 
