@@ -200,3 +200,46 @@ def test_an_unreachable_database_is_a_json_503_with_retry_after(tmp_path, databa
     # Outside /api/ (the banner script here) the same outage is a 503 as well, not a crash page.
     assert answers["script"]["status"] == 503
     assert int(answers["script"]["retry_after"]) > 0
+
+
+WRITE_WITH_THE_BROKER_DOWN = """
+import json, django
+django.setup()
+from django.core.management import call_command
+call_command("migrate", verbosity=0)
+from django.test import Client
+from django.test.utils import setup_test_environment
+from consent.demo import demo_seed
+from consent.hooks.models import Delivery
+from consent.hooks.services import destination_create
+setup_test_environment()
+site = demo_seed().site
+destination_create(site=site, url="http://127.0.0.1:9/hook", purposes=[])
+version = site.banner_versions.order_by("-number").first()
+choices = {purpose["slug"]: True for purpose in version.content["purposes"]}
+body = json.dumps({"subject": "v-1", "choices": choices, "banner_version": version.content_hash,
+                   "method": "accept_all", "locale": "en"})
+response = Client(raise_request_exception=False).post(
+    "/api/v1/public/sites/demo/consents", body, content_type="application/json")
+print(json.dumps({"status": response.status_code,
+                  "pending": Delivery.objects.filter(status=Delivery.Status.PENDING).count()}))
+"""
+
+
+def test_a_consent_write_succeeds_while_the_broker_is_down_and_leaves_its_delivery_to_the_sweep(tmp_path):
+    env = {
+        "PATH": os.environ.get("PATH", "/usr/bin:/bin"),
+        "DJANGO_SETTINGS_MODULE": "consent.settings",
+        "DEBUG": "1",  # generates the keys a write signs with
+        "ASSENT_VAR_DIR": str(tmp_path / "var"),
+        "DATABASE_URL": f"sqlite:///{tmp_path}/assent.sqlite3",
+        "CACHE_URL": "locmem://",
+        "CELERY_BROKER_URL": f"redis://127.0.0.1:{_closed_port()}/0",
+        "ASSENT_ALLOW_PRIVATE_DESTINATIONS": "1",
+    }
+    argv = [sys.executable, "-c", WRITE_WITH_THE_BROKER_DOWN]
+    result = subprocess.run(argv, capture_output=True, text=True, timeout=120, cwd=ROOT, env=env)
+    assert result.returncode == 0, result.stderr[-3000:]
+    answer = json.loads(result.stdout.strip().splitlines()[-1])
+    assert answer == {"status": 201, "pending": 1}
+    assert "could not enqueue deliveries" in result.stderr
