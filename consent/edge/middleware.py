@@ -10,7 +10,7 @@ from django import db
 from django.http import HttpRequest, HttpResponse, HttpResponseBadRequest, HttpResponseBase
 from django.views import csrf, defaults
 
-from consent.edge.errors import Refused, error_response, unavailable
+from consent.edge.errors import OUTAGE_RETRY_AFTER, Refused, error_response, unavailable
 
 logger = logging.getLogger(__name__)
 
@@ -44,8 +44,11 @@ def as_json_error(response: HttpResponseBase) -> HttpResponseBase:
     if response.status_code < 400 or _is_json(response):
         return response
     status = response.status_code
-    phrase = HTTPStatus(status).phrase if status in HTTPStatus._value2member_map_ else "Error"
-    converted = error_response(status, STATUS_CODES.get(status, "error"), f"{phrase}.")
+    try:
+        message = f"{HTTPStatus(status).phrase}."
+    except ValueError:  # a status the standard library does not name
+        message = "Error."
+    converted = error_response(status, STATUS_CODES.get(status, "error"), message)
     for name, value in response.items():
         if name.lower() not in {"content-type", "content-length"}:
             converted[name] = value
@@ -54,12 +57,12 @@ def as_json_error(response: HttpResponseBase) -> HttpResponseBase:
 
 def outage_response(request: HttpRequest) -> HttpResponse:
     """Answer a request that met a database outage: 503 with Retry-After, JSON under /api/."""
-    response: HttpResponse = unavailable()
-    if not _is_api(request):
-        response = HttpResponse(
-            "The service is briefly unavailable. Retry later.", status=503, content_type="text/plain; charset=utf-8"
-        )
-        response["Retry-After"] = unavailable()["Retry-After"]
+    if _is_api(request):
+        return unavailable()
+    response = HttpResponse(
+        "The service is briefly unavailable. Retry later.", status=503, content_type="text/plain; charset=utf-8"
+    )
+    response["Retry-After"] = str(OUTAGE_RETRY_AFTER)
     return response
 
 
