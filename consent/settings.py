@@ -1,5 +1,6 @@
 """Assent's one settings module: every knob comes from the environment (see README, "Configuration")."""
 
+import ipaddress
 import os
 import secrets
 from pathlib import Path
@@ -57,6 +58,17 @@ def env_list(name: str, default: list[str]) -> list[str]:
     if value is None:
         return default
     return [item.strip() for item in value.split(",") if item.strip()]
+
+
+def env_networks(name: str, default: list[str]) -> list[ipaddress.IPv4Network | ipaddress.IPv6Network]:
+    """Return a comma-separated list of addresses or CIDR blocks ("10.0.0.0/8, 2001:db8::/32")."""
+    networks = []
+    for item in env_list(name, default):
+        try:
+            networks.append(ipaddress.ip_network(item, strict=False))
+        except ValueError:
+            raise SettingError(f"{name} must list IP addresses or CIDR blocks, got {item!r}") from None
+    return networks
 
 
 def env_url(name: str, default: str, *, schemes: set[str]) -> str:
@@ -117,6 +129,8 @@ MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "corsheaders.middleware.CorsMiddleware",
+    # Inside CORS, so its headers reach the JSON errors it makes; outside the rest, so it sees their answers.
+    "consent.edge.middleware.EdgeMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.locale.LocaleMiddleware",
     "django.middleware.common.CommonMiddleware",
@@ -232,9 +246,14 @@ ASSENT_ALLOW_PRIVATE_DESTINATIONS = env_bool("ASSENT_ALLOW_PRIVATE_DESTINATIONS"
 ASSENT_PUBLIC_RATE_PER_CLIENT = env_int("ASSENT_PUBLIC_RATE_PER_CLIENT", 60, minimum=1)
 ASSENT_PUBLIC_RATE_PER_SITE = env_int("ASSENT_PUBLIC_RATE_PER_SITE", 3000, minimum=1)
 ASSENT_API_RATE_PER_KEY = env_int("ASSENT_API_RATE_PER_KEY", 6000, minimum=1)
+# Proxies in front of this server whose X-Forwarded-For entries are believed (consent/edge/address.py):
+# how many hops next to the server are ours, and/or which networks ours live in. Default: none.
+ASSENT_TRUSTED_PROXY_COUNT = env_int("ASSENT_TRUSTED_PROXY_COUNT", 0)
+ASSENT_TRUSTED_PROXIES = env_networks("ASSENT_TRUSTED_PROXIES", [])
 ASSENT_HOOKS_BACKOFF_DIVISOR = env_int("ASSENT_HOOKS_BACKOFF_DIVISOR", 1, minimum=1)  # tests: 100 = 100x faster retries
 
 # --- HTTP, security, static -----------------------------------------------------------------------
+CSRF_FAILURE_VIEW = "consent.edge.middleware.csrf_failure"
 CORS_ALLOW_CREDENTIALS = False
 CORS_URLS_REGEX = r"^/api/v1/public/.*$"
 DATA_UPLOAD_MAX_MEMORY_SIZE = 1024 * 1024

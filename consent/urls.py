@@ -4,10 +4,16 @@ from django.contrib import admin
 from django.urls import include, path
 
 from consent import views
+from consent.edge.ratelimit import posts_limited
+
+# Uncaught exceptions: a database outage answers 503 with Retry-After, and /api/ answers JSON.
+handler500 = "consent.edge.middleware.server_error"
 
 urlpatterns = [
     path("healthz", views.healthz, name="healthz"),
     path("readyz", views.readyz, name="readyz"),
+    # Password guesses at the admin are limited per client, as at the account sign-in page.
+    path("admin/login/", posts_limited(admin.site.login, scope="admin-login")),
     path("admin/", admin.site.urls),
     path("", include("consent.banner.urls")),
     path("", include("consent.api.urls")),

@@ -6,7 +6,8 @@ role="${1:-web}"
 case "$role" in
   web)
     exec gunicorn consent.wsgi:application --bind "0.0.0.0:${PORT:-8000}" \
-      --workers "${WEB_CONCURRENCY:-2}" --access-logfile - "$@" ;;
+      --workers "${WEB_CONCURRENCY:-2}" --access-logfile - \
+      --logger-class consent.edge.accesslog.AccessLogger "$@" ;;
   worker)
     exec celery -A consent worker --loglevel INFO --concurrency "${WORKER_CONCURRENCY:-2}" "$@" ;;
   beat)

@@ -1,8 +1,10 @@
 """Reads for the banner: the public configuration of a site and the script that carries it."""
 
 import base64
+import contextlib
 import hashlib
 import json
+import logging
 from functools import lru_cache
 from pathlib import Path
 from typing import Any
@@ -11,7 +13,10 @@ from django.conf import settings
 from django.core.cache import cache
 from django.db.models import Max
 
+from consent.edge.ratelimit import CACHE_ERRORS
 from consent.models import BannerVersion, Site
+
+logger = logging.getLogger(__name__)
 
 BUNDLE_PATH = Path(settings.BASE_DIR) / "static" / "banner" / "dist" / "assent.js"
 PUBLIC_PREFIX = "/api/v1/public/sites"
@@ -115,9 +120,16 @@ def script_integrity(body: bytes) -> str:
 def allowed_origins(*, key: str) -> frozenset[str]:
     """Return the origins that may call a site's public endpoints (cached briefly: checked on every request)."""
     cache_key = f"banner:origins:{key}"
-    origins = cache.get(cache_key)
+    # The cache only spares the database a query: when it is down, ask the database (the record).
+    try:
+        origins = cache.get(cache_key)
+    except CACHE_ERRORS:
+        logger.warning("origins cache unreachable; reading the database", exc_info=True)
+        origins = None
     if origins is None:
         site = Site.objects.filter(key=key).only("allowed_origins").first()
         origins = [o.rstrip("/").lower() for o in (site.allowed_origins if site else [])]
-        cache.set(cache_key, origins, ORIGINS_CACHE_SECONDS)
+        # Logged above, or the cache went down in between: the next request asks the database again.
+        with contextlib.suppress(*CACHE_ERRORS):
+            cache.set(cache_key, origins, ORIGINS_CACHE_SECONDS)
     return frozenset(origins)

@@ -29,6 +29,7 @@ from consent.accounts.tokens import IdentityTokenInvalid, token_verify
 from consent.banner.services import ip_truncate
 from consent.banner.views.http import limit_client
 from consent.demo import DEMO_SITE_KEY
+from consent.edge.address import client_address
 from consent.models import Site, Subject
 
 SESSION_IDENTITY = "accounts_identity"
@@ -191,7 +192,7 @@ def _entry_words(entry: selectors.HistoryEntry) -> dict[str, Any]:
 
 def _evidence(request: HttpRequest) -> dict[str, Any]:
     return {
-        "ip": ip_truncate(request.META.get("REMOTE_ADDR", "")),
+        "ip": ip_truncate(client_address(request)),
         "user_agent": request.headers.get("User-Agent", "")[:512],
         "page_url": request.build_absolute_uri(reverse("accounts:privacy"))[:2000],
     }

@@ -1,6 +1,5 @@
 """The public endpoints of account settings: identify a visitor as a user, read a visitor's preferences."""
 
-import json
 import re
 from typing import Any
 
@@ -13,7 +12,9 @@ from rest_framework import serializers
 
 from consent.accounts import selectors, services
 from consent.accounts.tokens import IdentityTokenInvalid
-from consent.banner.views.http import error_response, limit_client, limit_site
+from consent.edge.admission import admit
+from consent.edge.errors import error_response, invalid
+from consent.edge.ratelimit import limit_client
 from consent.models import Site
 from consent.services import ConsentInputError
 from ledger import selectors as ledger_selectors
@@ -24,7 +25,7 @@ ID = re.compile(ID_PATTERN)
 
 
 def _invalid(field: str, message: str) -> JsonResponse:
-    return error_response(400, "invalid", f"{field}: {message}", {field: [message]})
+    return invalid({field: [message]})
 
 
 def _site(key: str) -> Site | None:
@@ -55,29 +56,8 @@ class IdentifyView(View):
         token = serializers.RegexField(r"^[0-9]{1,12}\.[0-9a-f]{64}$", max_length=80)
 
     def post(self, request: HttpRequest, key: str) -> HttpResponse:
-        if refused := limit_client(request, scope="identify"):
-            return refused
-        site = _site(key)
-        if site is None:
-            return _not_found(key)
-        if refused := limit_site(key, scope="identify"):
-            return refused
-        if len(request.body) > MAX_BODY:
-            return error_response(413, "too_large", f"The body may be at most {MAX_BODY} bytes.")
-        try:
-            data = json.loads(request.body or b"null")
-        except (ValueError, UnicodeDecodeError):
-            return _invalid("body", "is not JSON")
-        if not isinstance(data, dict):
-            return _invalid("body", "must be a JSON object")
-        unknown = sorted(set(data) - set(self.InputSerializer().fields))
-        if unknown:
-            return _invalid(unknown[0], "is not a known field")
-        serializer = self.InputSerializer(data=data)
-        if not serializer.is_valid():
-            field, messages = next(iter(serializer.errors.items()))
-            return _invalid(field, str(messages[0]))
-        valid = serializer.validated_data
+        admitted = admit(request, key=key, scope="identify", serializer_class=self.InputSerializer, body_limit=MAX_BODY)
+        site, valid = admitted.site, admitted.data
         try:
             user = services.subject_identify(
                 site=site, visitor_id=valid["subject"], user_id=valid["user"], token=valid["token"]

@@ -1,56 +1,15 @@
-"""What every public view shares: the error shape, rate limits, client identity and caching."""
+"""What every public view shares: HTTP caching here; the error shape, rate limits and client from the edge."""
 
-import ipaddress
 from typing import Any
 
-from django.conf import settings
-from django.http import HttpRequest, HttpResponse, JsonResponse
+from django.http import HttpRequest, HttpResponse
 
-from consent.banner.ratelimit import rate_limit_hit
+from consent.edge.address import client_key
+from consent.edge.errors import error_response, too_many
+from consent.edge.ratelimit import READ_FACTOR, limit_client, limit_site
 
-# GETs are cheap and cacheable by a CDN: a client may fetch ten times as often as it may write.
-READ_FACTOR = 10
-
-
-def error_response(
-    status: int, code: str, message: str, fields: dict[str, list[str]] | None = None, **headers: str
-) -> JsonResponse:
-    """Return the one error shape: {"error": {"code", "message", "fields"}}."""
-    response = JsonResponse({"error": {"code": code, "message": message, "fields": fields or {}}}, status=status)
-    for name, value in headers.items():
-        response[name.replace("_", "-")] = value
-    return response
-
-
-def client_key(request: HttpRequest) -> str:
-    """Return who is calling, for rate limits: the address, or its /64 for IPv6 (one host holds a /64)."""
-    address = request.META.get("REMOTE_ADDR", "")
-    try:
-        ip = ipaddress.ip_address(address)
-    except ValueError:
-        return address or "unknown"
-    if ip.version == 6:
-        return str(ipaddress.ip_network(f"{ip}/64", strict=False).network_address)
-    return str(ip)
-
-
-def too_many(retry_after: int) -> JsonResponse:
-    return error_response(
-        429, "rate_limited", f"Too many requests; retry in {retry_after} s.", Retry_After=str(retry_after)
-    )
-
-
-def limit_client(request: HttpRequest, *, scope: str, read: bool = False) -> JsonResponse | None:
-    """Refuse a client that called too often this minute (429 with Retry-After), else None."""
-    limit = settings.ASSENT_PUBLIC_RATE_PER_CLIENT * (READ_FACTOR if read else 1)
-    retry_after = rate_limit_hit(key=f"public:{scope}:client:{client_key(request)}", limit=limit)
-    return too_many(retry_after) if retry_after else None
-
-
-def limit_site(site_key: str, *, scope: str) -> JsonResponse | None:
-    """Refuse a write once the site has taken its share this minute, so a flood cannot fill the ledger."""
-    retry_after = rate_limit_hit(key=f"public:{scope}:site:{site_key}", limit=settings.ASSENT_PUBLIC_RATE_PER_SITE)
-    return too_many(retry_after) if retry_after else None
+# Kept importable from here for the views that already do.
+__all__ = ["READ_FACTOR", "cached_response", "client_key", "error_response", "limit_client", "limit_site", "too_many"]
 
 
 def cached_response(

@@ -16,8 +16,11 @@ from django.views.decorators.http import require_safe
 from rest_framework import serializers
 
 from consent.banner import selectors, services
-from consent.banner.views.http import cached_response, error_response, limit_client, limit_site
-from consent.models import Site
+from consent.banner.views.http import cached_response
+from consent.edge.address import client_address
+from consent.edge.admission import admit
+from consent.edge.errors import error_response, invalid
+from consent.edge.ratelimit import limit_client
 from consent.services import ConsentInputError
 
 MAX_BODY = 16 * 1024
@@ -28,50 +31,6 @@ LOCALE = re.compile(r"^[a-z]{2,3}(?:-[A-Za-z0-9]{2,8})*$")
 
 def _not_found(key: str) -> JsonResponse:
     return error_response(404, "not_found", f"No published banner for site {key!r}.")
-
-
-def _write_guard(
-    request: HttpRequest, key: str, *, scope: str, body_limit: int
-) -> tuple[Site | None, Any, HttpResponse | None]:
-    """Admit a public write: client rate, known site, site rate and body size, in that order.
-
-    Return the site and the parsed body, or the refusal to answer with.
-    """
-    if refused := limit_client(request, scope=scope):
-        return None, None, refused
-    site = selectors.site_public_get(key=key)
-    if site is None:
-        return None, None, _not_found(key)
-    if refused := limit_site(key, scope=scope):
-        return None, None, refused
-    data, refused = _body_json(request, body_limit)
-    return site, data, refused
-
-
-def _body_json(request: HttpRequest, limit: int) -> tuple[Any, JsonResponse | None]:
-    """Return the parsed JSON body, or a refusal: too large (413) or not JSON (400)."""
-    declared = request.META.get("CONTENT_LENGTH") or "0"
-    if not declared.isdigit() or int(declared) > limit or len(request.body) > limit:
-        return None, error_response(413, "too_large", f"The body may be at most {limit} bytes.")
-    try:
-        return json.loads(request.body or b"null"), None
-    except (ValueError, UnicodeDecodeError):
-        return None, error_response(400, "invalid", "body: is not JSON", {"body": ["is not JSON"]})
-
-
-def _invalid(fields: dict[str, list[str]]) -> JsonResponse:
-    field, messages = next(iter(fields.items()))
-    return error_response(400, "invalid", f"{field}: {messages[0]}", fields)
-
-
-def _flatten(detail: Any, prefix: str = "") -> dict[str, list[str]]:
-    """Turn a serializer's nested errors into {"choices.marketing": ["..."]}."""
-    if isinstance(detail, dict):
-        out: dict[str, list[str]] = {}
-        for key, value in detail.items():
-            out.update(_flatten(value, f"{prefix}.{key}" if prefix else str(key)))
-        return out
-    return {prefix or "body": [str(item) for item in detail]}
 
 
 @require_safe
@@ -166,20 +125,10 @@ class ConsentCreateView(View):
         key_id = serializers.CharField()
 
     def post(self, request: HttpRequest, key: str) -> HttpResponse:
-        site, data, refused = _write_guard(request, key, scope="consents", body_limit=MAX_BODY)
-        if refused or site is None:
-            return refused or _not_found(key)
-        if not isinstance(data, dict):
-            return _invalid({"body": ["must be a JSON object"]})
-        unknown = sorted(set(data) - set(self.InputSerializer().fields))
-        if unknown:
-            return _invalid({name: ["is not a known field"] for name in unknown})
-        serializer = self.InputSerializer(data=data)
-        if not serializer.is_valid():
-            return _invalid(_flatten(serializer.errors))
-        valid = serializer.validated_data
+        admitted = admit(request, key=key, scope="consents", serializer_class=self.InputSerializer, body_limit=MAX_BODY)
+        site, valid = admitted.site, admitted.data
         evidence = {
-            "ip": services.ip_truncate(request.META.get("REMOTE_ADDR", "")),
+            "ip": services.ip_truncate(client_address(request)),
             "user_agent": request.headers.get("User-Agent", "")[:512],
             "page_url": valid.get("page_url", ""),
             "sec_gpc": request.headers.get("Sec-GPC", "") == "1",
@@ -198,7 +147,7 @@ class ConsentCreateView(View):
                 occurred_at=valid.get("occurred_at"),
             )
         except ConsentInputError as exc:
-            return _invalid({exc.field: [exc.message]})
+            return invalid({exc.field: [exc.message]})
         body = dict(self.OutputSerializer(receipt).data)
         body["subject"] = valid["subject"]
         return JsonResponse(body, status=201)
@@ -216,18 +165,20 @@ class ImpressionCreateView(View):
 
     def post(self, request: HttpRequest, key: str) -> HttpResponse:
         # Sent as text/plain so the browser needs no preflight; the body is JSON all the same.
-        site, data, refused = _write_guard(request, key, scope="impressions", body_limit=MAX_IMPRESSION_BODY)
-        if refused or site is None:
-            return refused or _not_found(key)
-        serializer = self.InputSerializer(data=data if isinstance(data, dict) else {})
-        if not serializer.is_valid():
-            return _invalid(_flatten(serializer.errors))
-        valid = serializer.validated_data
+        admitted = admit(
+            request,
+            key=key,
+            scope="impressions",
+            serializer_class=self.InputSerializer,
+            body_limit=MAX_IMPRESSION_BODY,
+            unknown_fields=True,
+        )
+        site, valid = admitted.site, admitted.data
         version = selectors.version_by_hash(site=site, content_hash=valid["banner_version"])
         if version is None:
-            return _invalid({"banner_version": ["is not a published version of this site"]})
+            return invalid({"banner_version": ["is not a published version of this site"]})
         if valid["locale"] not in version.content["locales"]:
-            return _invalid({"locale": [f"must be one of {version.content['locales']}"]})
+            return invalid({"locale": [f"must be one of {version.content['locales']}"]})
         services.daily_count_add(
             site=site, banner_version=valid["banner_version"], locale=valid["locale"], counter="shown"
         )

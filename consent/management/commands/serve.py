@@ -9,6 +9,8 @@ from typing import Any
 
 from django.core.management.base import BaseCommand
 
+ACCESS_LOGGER = "consent.edge.accesslog.AccessLogger"
+
 
 class Command(BaseCommand):
     help = "Serve the web app with a Celery worker and beat beside it (development and demos)."
@@ -31,6 +33,9 @@ class Command(BaseCommand):
                 "2",
                 "--access-logfile",
                 "-",
+                # Paths without query strings (link tokens) and with subject ids masked.
+                "--logger-class",
+                ACCESS_LOGGER,
             ],
             "worker": [
                 python,
