@@ -18,6 +18,7 @@ from rest_framework import serializers
 from consent.banner import selectors, services
 from consent.banner.views.http import cached_response, error_response, limit_client, limit_site
 from consent.models import Site
+from consent.regions.request import region_vary, request_region
 from consent.services import ConsentInputError
 
 MAX_BODY = 16 * 1024
@@ -83,14 +84,18 @@ def config(request: HttpRequest, key: str) -> HttpResponse:
     version = selectors.version_latest(site=site) if site else None
     if site is None or version is None:
         return _not_found(key)
-    body = json.dumps(selectors.banner_config(site=site, version=version), ensure_ascii=False, sort_keys=True).encode()
-    return cached_response(
+    region = request_region(request, address=request.META.get("REMOTE_ADDR", ""))
+    config = selectors.banner_config(site=site, version=version, region=region)
+    body = json.dumps(config, ensure_ascii=False, sort_keys=True).encode()
+    response = cached_response(
         request,
         body,
         content_type="application/json",
         etag=hashlib.sha256(body).hexdigest()[:32],
         cache_control=CONFIG_CACHE,
     )
+    region_vary(response, request)
+    return response
 
 
 @require_safe
