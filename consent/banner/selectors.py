@@ -17,7 +17,7 @@ from consent.regions.resolution import UNKNOWN, RegionSignal
 from consent.regions.selectors import regulation_select
 
 BUNDLE_PATH = Path(settings.BASE_DIR) / "static" / "banner" / "dist" / "assent.js"
-GPP_BUNDLE_PATH = BUNDLE_PATH.with_name("gpp.js")
+REGIONAL_BUNDLE_PATH = BUNDLE_PATH.with_name("regional.js")
 PUBLIC_PREFIX = "/api/v1/public/sites"
 ORIGINS_CACHE_SECONDS = 30
 
@@ -112,10 +112,11 @@ def script_render(*, config: dict[str, Any]) -> bytes:
     """Return the one-request script: the bundle, called with the site's configuration inlined."""
     data = json.dumps(config, ensure_ascii=False, separators=(",", ":"), sort_keys=True)
     header = f"/*! Assent banner · site {config['site']} · version {config['number']} */\n"
-    # Only visitors under a regulation with GPP sections get the GPP API, ahead of the banner that feeds it.
+    # Only visitors under an opt-out or notice regulation get its layer and GPP, ahead of the banner.
     regulation = config.get("regulation") or {}
-    gpp = bundle_text(GPP_BUNDLE_PATH) if regulation.get("gpp_sections") else ""
-    return f"{header}{gpp}(function(__assent_config__){{\n{bundle_text()}}})({data});\n".encode()
+    regional = regulation.get("model", "opt_in") != "opt_in" or regulation.get("gpp_sections")
+    before = bundle_text(REGIONAL_BUNDLE_PATH) if regional else ""
+    return f"{header}{before}(function(__assent_config__){{\n{bundle_text()}}})({data});\n".encode()
 
 
 def script_digest(body: bytes) -> str:

@@ -1,4 +1,4 @@
-// Build the banner bundles: ES modules in src/ -> dist/assent.js (minified, CSS inlined as text) and dist/gpp.js.
+// Build the banner bundles: ES modules in src/ -> dist/assent.js (minified, CSS inlined as text) and dist/regional.js.
 // Deterministic: CI rebuilds and fails when the committed bundle differs.
 import * as esbuild from "esbuild";
 import { readFile } from "node:fs/promises";
@@ -25,5 +25,5 @@ const common = {
   logLevel: "warning",
 };
 await esbuild.build({ ...common, entryPoints: ["static/banner/src/index.js"], outfile: "static/banner/dist/assent.js" });
-// GPP, only for visitors under a regulation with GPP sections: the server sends it before the banner.
-await esbuild.build({ ...common, entryPoints: ["static/banner/src/gpp-entry.js"], outfile: "static/banner/dist/gpp.js" });
+// Only for visitors under an opt-out or notice regulation: the server sends it before the banner.
+await esbuild.build({ ...common, entryPoints: ["static/banner/src/regional.js"], outfile: "static/banner/dist/regional.js" });

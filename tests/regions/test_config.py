@@ -45,11 +45,13 @@ def test_the_opt_out_regulation_tells_the_banner_what_it_needs(client, demo_site
     assert "response_days" not in regulation  # deadlines are the server's business
 
 
-def test_only_us_pages_carry_the_gpp_api(client, demo_site, cloudflare):
+def test_only_opt_out_and_notice_pages_carry_the_regional_bundle(client, demo_site, cloudflare):
     us = client.get("/c/demo.js", HTTP_CF_IPCOUNTRY="US", HTTP_CF_REGION_CODE="CA").content
+    jp = client.get("/c/demo.js", HTTP_CF_IPCOUNTRY="JP").content
     eu = client.get("/c/demo.js", HTTP_CF_IPCOUNTRY="DE").content
-    assert b"__assentGpp" in us
-    assert b"__assentGpp" not in eu
+    assert b"__assentRegional" in us
+    assert b"__assentRegional" in jp
+    assert b"__assentRegional" not in eu
 
 
 def test_a_visitor_cannot_pick_their_own_law_outside_debug(client, demo_site, settings):
