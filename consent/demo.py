@@ -12,6 +12,7 @@ from django.db import transaction
 
 from consent import services
 from consent.models import BannerText, Membership, Organization, Purpose, PurposeTranslation, Site
+from consent.regions.models import Regulation, RegulationText
 
 DEMO_SITE_KEY = "demo"
 DEMO_ORGANIZATION = "Demo"
@@ -199,6 +200,82 @@ BANNER_TEXTS: dict[str, dict[str, Any]] = {
 }
 
 
+_US_TEXTS = {
+    "notice_title": "Your privacy choices",
+    "notice_body": "We use cookies for our services, analytics and advertising. Some advertising counts as a "
+    "sale or sharing of personal information under US state laws; you can opt out at any time, and a "
+    "Global Privacy Control signal from your browser opts you out automatically.",
+    "choices_link": "Your Privacy Choices",
+    "opt_out_label": "Do Not Sell or Share My Personal Information",
+}
+_US_TEXTS_JA = {
+    "notice_title": "プライバシーの選択",
+    "notice_body": "当社はサービス、分析、広告のためにCookieを使用します。一部の広告は米国州法上の個人情報の"
+    "「販売」または「共有」にあたります。いつでもオプトアウトでき、ブラウザのGlobal Privacy Control信号は自動的に"
+    "オプトアウトとして扱われます。",
+    "choices_link": "プライバシーの選択",
+    "opt_out_label": "個人情報の販売・共有をしない",
+}
+# The policy's regimes: GDPR for the EU/EEA, UK and Switzerland (30 days, +30); US state laws with
+# sale/share opt-out and GPC (45 days, +45), California with its own GPP section; Japan's APPI, where
+# handing cookie-linked data to an advertiser who ties it to a person needs consent first; opt-in elsewhere.
+REGULATIONS: list[dict[str, Any]] = [
+    {"slug": "gdpr", "name": "EU/EEA, UK and Switzerland (GDPR)", "model": "opt_in", "regions": ["EEA", "GB", "CH"]},
+    {
+        "slug": "us-ca",
+        "name": "California (CCPA/CPRA)",
+        "model": "opt_out",
+        "regions": ["US-CA"],
+        "gpc_binds": True,
+        "gpp_sections": ["usca"],
+        "response_days": 45,
+        "extension_days": 45,
+        "texts": {"en": _US_TEXTS, "ja": _US_TEXTS_JA},
+    },
+    {
+        "slug": "us",
+        "name": "United States (state privacy laws)",
+        "model": "opt_out",
+        "regions": ["US"],
+        "gpc_binds": True,
+        "gpp_sections": ["usnat"],
+        "response_days": 45,
+        "extension_days": 45,
+        "texts": {"en": _US_TEXTS, "ja": _US_TEXTS_JA},
+    },
+    {
+        "slug": "appi",
+        "name": "Japan (APPI)",
+        "model": "notice",
+        "regions": ["JP"],
+        "opt_in_purposes": ["advertising"],
+        "texts": {
+            "en": {
+                "notice_title": "About cookies",
+                "notice_body": "We use cookies to run and improve our services. We share data linked to cookies with "
+                "advertising partners only if you agree.",
+            },
+            "ja": {
+                "notice_title": "Cookieについて",
+                "notice_body": "当社はサービスの提供と改善のためにCookieを使用します。"
+                "Cookieに紐づくデータを広告パートナーに提供するのは、お客様が同意した場合に限ります。",
+            },
+        },
+    },
+    {"slug": "default", "name": "Everywhere else", "model": "opt_in", "is_default": True},
+]
+
+
+def _regulations_seed(site: Site) -> None:
+    for order, spec in enumerate(REGULATIONS):
+        fields = {key: value for key, value in spec.items() if key not in {"slug", "texts"}}
+        regulation, _ = Regulation.objects.get_or_create(
+            site=site, slug=spec["slug"], defaults={**fields, "order": order}
+        )
+        for locale, texts in spec.get("texts", {}).items():
+            RegulationText.objects.get_or_create(regulation=regulation, locale=locale, defaults=texts)
+
+
 @dataclass(frozen=True)
 class DemoResult:
     site: Site
@@ -254,15 +331,14 @@ def demo_seed(*, port: int = 8000, password: str = DEMO_USER_PASSWORD) -> DemoRe
             )
     for locale, texts in BANNER_TEXTS.items():
         BannerText.objects.get_or_create(site=site, locale=locale, defaults=texts)
+    _regulations_seed(site)
 
     user_model = get_user_model()
     user = user_model.objects.filter(username=DEMO_USER_EMAIL).first()
     user_created = user is None
     if user is None:
         # The demo user runs the admin too, so a newcomer needs one login for everything.
-        user = user_model.objects.create_superuser(
-            username=DEMO_USER_EMAIL, email=DEMO_USER_EMAIL, password=password
-        )
+        user = user_model.objects.create_superuser(username=DEMO_USER_EMAIL, email=DEMO_USER_EMAIL, password=password)
     Membership.objects.get_or_create(organization=organization, user=user, defaults={"role": Membership.Role.OWNER})
 
     version, _ = services.banner_publish(site=site, material=True)

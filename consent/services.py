@@ -15,6 +15,7 @@ from django.db import IntegrityError, transaction
 
 from consent.hooks import services as hooks_services
 from consent.models import BannerText, BannerVersion, Organization, Purpose, Site, Subject
+from consent.regions.selectors import regulations_content
 from ledger import services as ledger_services
 from ledger.services import Receipt
 
@@ -102,7 +103,7 @@ def banner_content(*, site: Site) -> dict[str, Any]:
             }
     if not purposes:
         raise BannerIncomplete("purposes", "a banner needs at least one purpose")
-    return {
+    content: dict[str, Any] = {
         "site": site.key,
         "policy_url": site.privacy_policy_url,
         "locales": list(site.locales),
@@ -121,6 +122,14 @@ def banner_content(*, site: Site) -> dict[str, Any]:
         ],
         "texts": texts,
     }
+    # Only sites with regulations carry the key, so versions published before regions keep their hashes.
+    if regulations := regulations_content(site=site):
+        slugs = {p.slug for p in purposes}
+        for regulation in regulations:
+            if unknown := sorted(set(regulation["opt_in_purposes"]) - slugs):
+                raise BannerIncomplete("regulations", f"{regulation['slug']!r} names unknown purposes {unknown}")
+        content["regulations"] = regulations
+    return content
 
 
 def banner_diff(old: Mapping[str, Any] | None, new: Mapping[str, Any]) -> list[str]:

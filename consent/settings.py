@@ -123,6 +123,7 @@ INSTALLED_APPS = [
     "consent.hooks",
     "consent.api",
     "consent.accounts",
+    "consent.regions",
 ]
 
 MIDDLEWARE = [
@@ -250,6 +251,30 @@ ASSENT_API_RATE_PER_KEY = env_int("ASSENT_API_RATE_PER_KEY", 6000, minimum=1)
 # how many hops next to the server are ours, and/or which networks ours live in. Default: none.
 ASSENT_TRUSTED_PROXY_COUNT = env_int("ASSENT_TRUSTED_PROXY_COUNT", 0)
 ASSENT_TRUSTED_PROXIES = env_networks("ASSENT_TRUSTED_PROXIES", [])
+
+
+def _region_headers() -> str:
+    """Return ASSENT_REGION_HEADERS checked: a CDN preset or one or two header names."""
+    from consent.regions.resolution import preset_parse
+
+    value = env_str("ASSENT_REGION_HEADERS", "")
+    try:
+        preset_parse(value)
+    except ValueError as error:
+        raise SettingError(f"ASSENT_REGION_HEADERS must be {error}") from None
+    return value
+
+
+def _geoip_path() -> str:
+    value = env_str("ASSENT_GEOIP_DATABASE", "")
+    if value and not Path(value).is_file():
+        raise SettingError(f"ASSENT_GEOIP_DATABASE names no file: {value!r}")
+    return value
+
+
+# Where a visitor is: a header the CDN sets (trusted only when named here), else the operator's GeoIP2 file.
+ASSENT_REGION_HEADERS = _region_headers()
+ASSENT_GEOIP_DATABASE = _geoip_path()
 ASSENT_HOOKS_BACKOFF_DIVISOR = env_int("ASSENT_HOOKS_BACKOFF_DIVISOR", 1, minimum=1)  # tests: 100 = 100x faster retries
 
 # --- HTTP, security, static -----------------------------------------------------------------------

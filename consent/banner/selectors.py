@@ -5,6 +5,7 @@ import contextlib
 import hashlib
 import json
 import logging
+from collections.abc import Mapping
 from functools import lru_cache
 from pathlib import Path
 from typing import Any
@@ -15,10 +16,13 @@ from django.db.models import Max
 
 from consent.edge.ratelimit import CACHE_ERRORS
 from consent.models import BannerVersion, Site
+from consent.regions.resolution import UNKNOWN, RegionSignal
+from consent.regions.selectors import regulation_select
 
 logger = logging.getLogger(__name__)
 
 BUNDLE_PATH = Path(settings.BASE_DIR) / "static" / "banner" / "dist" / "assent.js"
+REGIONAL_BUNDLE_PATH = BUNDLE_PATH.with_name("regional.js")
 PUBLIC_PREFIX = "/api/v1/public/sites"
 ORIGINS_CACHE_SECONDS = 30
 
@@ -55,11 +59,19 @@ def endpoints_for(*, key: str) -> dict[str, str]:
     }
 
 
-def banner_config(*, site: Site, version: BannerVersion) -> dict[str, Any]:
+def regulation_public(regulation: Mapping[str, Any] | None) -> dict[str, Any] | None:
+    """Return what the banner needs of the regulation that applies (its deadlines stay on the server)."""
+    if regulation is None:
+        return None
+    fields = ("slug", "model", "gpc", "gpp_sections", "opt_in_purposes", "texts")
+    return {field: regulation[field] for field in fields}
+
+
+def banner_config(*, site: Site, version: BannerVersion, region: RegionSignal = UNKNOWN) -> dict[str, Any]:
     """Return everything the script needs for one version: texts, purposes, memory and endpoints.
 
     `revision` is the number of the latest material version up to this one: a stored choice made
-    under a lower revision is asked again.
+    under a lower revision is asked again. `regulation` is the one that applies in the visitor's region.
     """
     revision = (
         BannerVersion.objects.filter(site=site, material=True, number__lte=version.number).aggregate(n=Max("number"))[
@@ -82,6 +94,7 @@ def banner_config(*, site: Site, version: BannerVersion) -> dict[str, Any]:
         "honour_gpc": site.honour_gpc,
         "cookie_domain": site.cookie_domain,
         "endpoints": endpoints_for(key=site.key),
+        "regulation": regulation_public(regulation_select(content.get("regulations", []), region)),
     }
 
 
@@ -90,9 +103,9 @@ def _bundle_read(path: str, mtime_ns: int) -> str:
     return Path(path).read_text(encoding="utf-8")
 
 
-def bundle_text() -> str:
-    """Return the built banner bundle, re-read when the file changes (a rebuild or a deploy)."""
-    return _bundle_read(str(BUNDLE_PATH), BUNDLE_PATH.stat().st_mtime_ns)
+def bundle_text(path: Path = BUNDLE_PATH) -> str:
+    """Return a built bundle, re-read when the file changes (a rebuild or a deploy)."""
+    return _bundle_read(str(path), path.stat().st_mtime_ns)
 
 
 def bundle_digest() -> str:
@@ -104,7 +117,11 @@ def script_render(*, config: dict[str, Any]) -> bytes:
     """Return the one-request script: the bundle, called with the site's configuration inlined."""
     data = json.dumps(config, ensure_ascii=False, separators=(",", ":"), sort_keys=True)
     header = f"/*! Assent banner · site {config['site']} · version {config['number']} */\n"
-    return f"{header}(function(__assent_config__){{\n{bundle_text()}}})({data});\n".encode()
+    # Only visitors under an opt-out or notice regulation get its layer and GPP, ahead of the banner.
+    regulation = config.get("regulation") or {}
+    regional = regulation.get("model", "opt_in") != "opt_in" or regulation.get("gpp_sections")
+    before = bundle_text(REGIONAL_BUNDLE_PATH) if regional else ""
+    return f"{header}{before}(function(__assent_config__){{\n{bundle_text()}}})({data});\n".encode()
 
 
 def script_digest(body: bytes) -> str:

@@ -1,4 +1,4 @@
-// Build the one banner bundle: ES modules in src/ -> dist/assent.js (minified, CSS inlined as text).
+// Build the banner bundles: ES modules in src/ -> dist/assent.js (minified, CSS inlined as text) and dist/regional.js.
 // Deterministic: CI rebuilds and fails when the committed bundle differs.
 import * as esbuild from "esbuild";
 import { readFile } from "node:fs/promises";
@@ -14,9 +14,7 @@ const minifiedCss = {
   },
 };
 
-await esbuild.build({
-  entryPoints: ["static/banner/src/index.js"],
-  outfile: "static/banner/dist/assent.js",
+const common = {
   bundle: true,
   minify: true,
   format: "iife",
@@ -25,4 +23,7 @@ await esbuild.build({
   legalComments: "none",
   plugins: [minifiedCss],
   logLevel: "warning",
-});
+};
+await esbuild.build({ ...common, entryPoints: ["static/banner/src/index.js"], outfile: "static/banner/dist/assent.js" });
+// Only for visitors under an opt-out or notice regulation: the server sends it before the banner.
+await esbuild.build({ ...common, entryPoints: ["static/banner/src/regional.js"], outfile: "static/banner/dist/regional.js" });

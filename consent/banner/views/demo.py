@@ -7,6 +7,7 @@ from django.shortcuts import render
 from django.views.decorators.http import require_safe
 
 from consent.demo import DEMO_SITE_KEY
+from consent.regions.codes import region_code_check
 
 # The tracker hosts do not resolve here; tests intercept them and check nothing is asked before consent.
 TRACKER_HOSTS = ("https://www.googletagmanager.com", "https://connect.facebook.net")
@@ -70,13 +71,18 @@ def demo_csp(nonce: str) -> str:
 
 @require_safe
 def demo(request: HttpRequest) -> HttpResponse:
-    """Render the demo customer's page in English, or Japanese with ?lang=ja."""
+    """Render the demo customer's page in English, or Japanese with ?lang=ja; ?region=US-CA previews a region."""
     lang = "ja" if request.GET.get("lang") == "ja" else "en"
+    try:
+        # Passed on to the script, which honours it only in development or for a signed-in operator.
+        region = region_code_check(request.GET.get("region", "")) if request.GET.get("region") else ""
+    except ValueError:
+        region = ""
     nonce = secrets.token_urlsafe(16)
     response = render(
         request,
         "demo/index.html",
-        {"lang": lang, "words": WORDS[lang], "nonce": nonce, "site_key": DEMO_SITE_KEY},
+        {"lang": lang, "words": WORDS[lang], "nonce": nonce, "site_key": DEMO_SITE_KEY, "region": region},
     )
     response["Content-Security-Policy"] = demo_csp(nonce)
     response["Cache-Control"] = "no-store"

@@ -21,6 +21,7 @@ from consent.edge.address import client_address
 from consent.edge.admission import admit
 from consent.edge.errors import error_response, invalid
 from consent.edge.ratelimit import limit_client
+from consent.regions.request import region_vary, request_region
 from consent.services import ConsentInputError
 
 MAX_BODY = 16 * 1024
@@ -42,14 +43,18 @@ def config(request: HttpRequest, key: str) -> HttpResponse:
     version = selectors.version_latest(site=site) if site else None
     if site is None or version is None:
         return _not_found(key)
-    body = json.dumps(selectors.banner_config(site=site, version=version), ensure_ascii=False, sort_keys=True).encode()
-    return cached_response(
+    region = request_region(request)
+    config = selectors.banner_config(site=site, version=version, region=region)
+    body = json.dumps(config, ensure_ascii=False, sort_keys=True).encode()
+    response = cached_response(
         request,
         body,
         content_type="application/json",
         etag=hashlib.sha256(body).hexdigest()[:32],
         cache_control=CONFIG_CACHE,
     )
+    region_vary(response, request)
+    return response
 
 
 @require_safe

@@ -7,6 +7,7 @@ from django.views.decorators.http import require_safe
 
 from consent.banner import selectors
 from consent.banner.views.http import cached_response, limit_client
+from consent.regions.request import region_vary, request_region
 
 JS = "text/javascript; charset=utf-8"
 # A new published version is live within five minutes; a CDN may serve a stale copy while it refreshes.
@@ -29,8 +30,9 @@ def script(request: HttpRequest, key: str) -> HttpResponse:
     version = selectors.version_latest(site=site) if site else None
     if site is None or version is None:
         return _js_error(404, f"assent: no published banner for site {key}")
-    body = selectors.script_render(config=selectors.banner_config(site=site, version=version))
-    return cached_response(
+    region = request_region(request)
+    body = selectors.script_render(config=selectors.banner_config(site=site, version=version, region=region))
+    response = cached_response(
         request,
         body,
         content_type=JS,
@@ -39,6 +41,8 @@ def script(request: HttpRequest, key: str) -> HttpResponse:
         # Lets customers add crossorigin + integrity; the script carries nothing private.
         Access_Control_Allow_Origin="*",
     )
+    region_vary(response, request)
+    return response
 
 
 @require_safe

@@ -14,9 +14,9 @@ const script = document.currentScript;
 // eslint-disable-next-line no-undef
 const inline = typeof __assent_config__ === "undefined" ? null : __assent_config__;
 
-/** Return whether a stored choice still stands: same material revision, not expired. */
-function storedValid(stored, config) {
-  if (!stored || !stored.d || !stored.c || (stored.r || 0) < (config.revision || 0)) return false;
+/** Return whether a stored choice still stands: same material revision and regulation, not expired. */
+function storedValid(stored, config, reg) {
+  if (!stored || !stored.d || !stored.c || (stored.r || 0) < (config.revision || 0) || stored.l != reg.slug) return false;
   return Date.now() - (stored.t || 0) * 1000 < (config.lifetime_days || 365) * DAY_MS;
 }
 
@@ -28,14 +28,23 @@ function start(config) {
   let locale = localePick(config, script && script.dataset.locale);
   let stored = cookieRead(cookieName);
   const subject = stored ? stored.s : idCreate();
-  let decided = storedValid(stored, config);
-  const gpc = Boolean(config.honour_gpc && navigator.globalPrivacyControl);
+  // The regulation of the visitor's region; without one, opt-in. Opt-out and notice regulations run
+  // purposes by default, but for those they keep opt-in.
+  const reg = config.regulation || { model: "opt_in" };
+  const byDefault = reg.model !== "opt_in";
+  const askFirst = new Set(reg.opt_in_purposes || []);
+  let decided = storedValid(stored, config, reg);
+  const gpc = Boolean((config.honour_gpc || reg.gpc) && navigator.globalPrivacyControl);
   const saleShare = new Set(config.purposes.filter((p) => p.sale_share && !p.required).map((p) => p.slug));
   const required = new Set(config.purposes.filter((p) => p.required).map((p) => p.slug));
 
   // Before a choice only required purposes are on; legitimate interests wait too, to be safe.
   let granted = {};
-  for (const p of config.purposes) granted[p.slug] = required.has(p.slug) || Boolean(decided && stored.c[p.slug]);
+  for (const p of config.purposes) {
+    granted[p.slug] = required.has(p.slug) || (decided ? Boolean(stored.c[p.slug]) : byDefault && !askFirst.has(p.slug));
+  }
+  const regional = byDefault && window.__assentRegional ? window.__assentRegional(reg, saleShare, gpc) : null;
+  const regionalUpdate = () => regional && regional.update(granted);
 
   const blocker = blockerCreate((slug) => granted[slug] === true);
   consentDefault(signalsFor(config.purposes, granted), !decided);
@@ -49,7 +58,7 @@ function start(config) {
     for (const [slug, on] of Object.entries(granted)) c[slug] = on ? 1 : 0;
     // d: the visitor chose (a GPC opt-out alone is not a choice); g: the GPC opt-out is recorded.
     const d = decided ? 1 : 0;
-    stored = { s: subject, v: config.banner_version, r: config.revision || 0, t: Math.floor(Date.now() / 1000), c, d, g: gpc ? 1 : 0 };
+    stored = { s: subject, v: config.banner_version, r: config.revision || 0, t: Math.floor(Date.now() / 1000), c, d, g: gpc ? 1 : 0, l: reg.slug };
     cookieWrite(cookieName, stored, config);
   }
 
@@ -62,6 +71,7 @@ function start(config) {
     const denied = changed.filter((slug) => !granted[slug]);
     decided = decided || decide;
     remember();
+    regionalUpdate();
     consentUpdate(signalsFor(config.purposes, granted));
     const deletedCookies = cookiesDelete(config.purposes.filter((p) => denied.includes(p.slug)).flatMap((p) => p.cookies || []));
     const stale = blocker.withdraw(denied);
@@ -74,6 +84,7 @@ function start(config) {
         method,
         source,
         locale,
+        regulation: reg.slug,
         idempotency_key: idCreate(),
         occurred_at: new Date().toISOString(),
         page_url: location.href.split("#")[0].slice(0, 2000),
@@ -115,6 +126,14 @@ function start(config) {
       apply(choices, { method });
       if (ui) ui.done();
     },
+    // Under an opt-out or notice regulation: the visitor read the notice and keeps the defaults.
+    acknowledge() {
+      decided = true;
+      remember();
+      if (ui) ui.done();
+    },
+    layer: regional && regional.layer,
+    settingsLabel: () => (byDefault && reg.texts && (reg.texts[locale] || {}).choices_link) || texts().settings_link,
     record: (choices, method, source) => apply(choices, { method, source }),
   };
 
@@ -125,6 +144,14 @@ function start(config) {
   transport.flush();
   blocker.scan();
   blocker.observe();
+
+  // A default under an opt-out or notice law is recorded as one, once per visitor and regulation, so
+  // the record can say "on by default under US-CA law" before any opt-out.
+  if (byDefault && !(stored && stored.l === reg.slug)) {
+    const defaults = config.purposes.filter((p) => granted[p.slug] && !required.has(p.slug) && !(gpc && saleShare.has(p.slug)));
+    if (defaults.length) apply(Object.fromEntries(defaults.map((p) => [p.slug, true])), { method: "default", decide: false });
+  }
+  regionalUpdate();
 
   // GPC: sale/share purposes are denied without asking, once, and recorded with source "gpc".
   const gpcRecorded = stored && stored.g && [...saleShare].every((slug) => !stored.c[slug]);

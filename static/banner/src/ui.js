@@ -42,7 +42,8 @@ export function uiCreate(model) {
   function layerShow() {
     const t = model.texts();
     layerHide();
-    layer = h(
+    // An opt-out or notice regulation brings its own first layer (the regional bundle).
+    layer = model.layer ? model.layer(h, model, t, { link: policyLink(t), note: gpcNote(t), prefs: () => prefsShow() }) : h(
       "dialog",
       { class: "layer", "aria-labelledby": "assent-t", "aria-describedby": "assent-b", dir: t.direction || "ltr", lang: model.locale() },
       h(
@@ -168,7 +169,7 @@ export function uiCreate(model) {
   function settingsShow() {
     // A page with its own "cookie settings" link, or its own preference centre, needs no floating one.
     if (settings || model.embedded() || document.querySelector("[data-assent-open]")) return;
-    settings = h("button", { type: "button", class: "settings", onclick: () => prefsShow() }, model.texts().settings_link);
+    settings = h("button", { type: "button", class: "settings", onclick: () => prefsShow() }, model.settingsLabel());
     root.append(settings);
   }
 
