@@ -1,0 +1,22 @@
+"""Who may file a request right now: each one sends an e-mail, so a client gets a few a minute."""
+
+from django.conf import settings
+from django.http import HttpRequest, JsonResponse
+
+from consent.banner.ratelimit import rate_limit_hit
+from consent.banner.views.http import client_key, limit_client, limit_site, too_many
+from consent.models import Site
+
+SCOPE = "requests"
+
+
+def admit(request: HttpRequest, *, site: Site) -> JsonResponse | None:
+    """Refuse (429) a client or site past its rate this minute, else None."""
+    if refused := limit_client(request, scope=SCOPE):
+        return refused
+    retry_after = rate_limit_hit(
+        key=f"public:{SCOPE}:mail:{client_key(request)}", limit=settings.ASSENT_DSR_RATE_PER_CLIENT
+    )
+    if retry_after:
+        return too_many(retry_after)
+    return limit_site(site.key, scope=SCOPE)
