@@ -35,17 +35,20 @@ def carry_out(*, request: DataSubjectRequest, download_url: str) -> list[str]:
     if request.right == Right.ERASURE:
         accounts_services.subject_erase(site=request.site, external_id=request.customer_id, source="system")
     elif request.right == Right.OPT_OUT_SALE_SHARE:
-        _withdraw(request, Purpose.objects.filter(site=request.site, sale_share=True, required=False), kind=None)
+        _withdraw(request, Purpose.objects.filter(site=request.site, sale_share=True, required=False))
     elif request.right == Right.OBJECTION:
         # Art. 21: processing on legitimate interests, and direct marketing (what a sale/share purpose is).
         objected = Purpose.objects.filter(site=request.site, required=False).filter(
             legal_basis=Purpose.LegalBasis.LEGITIMATE_INTEREST
         ) | Purpose.objects.filter(site=request.site, required=False, sale_share=True)
-        _withdraw(request, objected, kind="objected")
+        _withdraw(request, objected)
     return []
 
 
-def _withdraw(request: DataSubjectRequest, purposes: object, *, kind: str | None) -> None:
+def _withdraw(request: DataSubjectRequest, purposes: object) -> None:
+    # No explicit kind: consent_record adds the required purposes as granted, which an explicit
+    # non-granting kind ("objected") would contradict; the ledger derives withdrawn/opted_out, and
+    # the request's own step in the ledger says it was an objection or an opt-out.
     slugs = sorted({p.slug for p in purposes})  # type: ignore[attr-defined]
     if not slugs:
         return
@@ -56,7 +59,6 @@ def _withdraw(request: DataSubjectRequest, purposes: object, *, kind: str | None
         source="system",
         method="",
         locale="",
-        kind=kind,
         jurisdiction=request.jurisdiction,
         subject_kind="user",
         idempotency_key=f"dsr:{request.id}:withdrawal",
