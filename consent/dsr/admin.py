@@ -5,11 +5,10 @@ Operator text (reasons, details) is only ever rendered escaped: format_html and 
 
 from typing import Any
 
-from django import forms
 from django.contrib import admin, messages
 from django.core.exceptions import PermissionDenied
 from django.db.models import QuerySet
-from django.http import FileResponse, Http404, HttpRequest, HttpResponse, HttpResponseRedirect
+from django.http import FileResponse, Http404, HttpRequest, HttpResponse, HttpResponseBase, HttpResponseRedirect
 from django.shortcuts import get_object_or_404
 from django.urls import path, reverse
 from django.utils import timezone
@@ -29,7 +28,7 @@ def _organizations(request: HttpRequest, *, acting: bool = False) -> QuerySet[Me
     """Return the memberships that scope what a user sees (or may change); None for a superuser."""
     if request.user.is_superuser:
         return None
-    rows = Membership.objects.filter(user_id=request.user.pk)
+    rows = Membership.objects.filter(user_id=request.user.pk or 0)
     return rows.filter(role__in=_ACTING_ROLES) if acting else rows
 
 
@@ -37,8 +36,26 @@ def _actor(request: HttpRequest) -> str:
     return f"operator:{request.user.get_username()}"
 
 
-class ReasonForm(forms.Form):
-    reason = forms.CharField(max_length=2000, widget=forms.Textarea(attrs={"rows": 4}))
+_FIELDS = (
+    "site",
+    "right",
+    "jurisdiction",
+    "status",
+    "locale",
+    "email",
+    "customer_id",
+    "details",
+    "agent_name",
+    "agent_email",
+    "proof_status",
+    "received_at",
+    "verified_at",
+    "due_at",
+    "extended_at",
+    "extension_reason",
+    "closed_at",
+    "refusal_reason",
+)
 
 
 @admin.register(DataSubjectRequest)
@@ -48,28 +65,9 @@ class DataSubjectRequestAdmin(admin.ModelAdmin):
     ordering = ["due_at"]
     actions = ["accept_proof", "reject_proof", "start", "fulfil"]
     change_form_template = "admin/dsr/request_change_form.html"
-    fields = [
-        "site",
-        "right",
-        "jurisdiction",
-        "status",
-        "locale",
-        "email",
-        "customer_id",
-        "details",
-        "agent_name",
-        "agent_email",
-        "proof_status",
-        "received_at",
-        "verified_at",
-        "due_at",
-        "extended_at",
-        "extension_reason",
-        "closed_at",
-        "refusal_reason",
-    ]
+    fields = _FIELDS
     # Only the customer id may be filled in by hand (to find the person's data); the rest moves by steps.
-    readonly_fields = [name for name in fields if name != "customer_id"]
+    readonly_fields = tuple(name for name in _FIELDS if name != "customer_id")
 
     def get_queryset(self, request: HttpRequest) -> QuerySet[DataSubjectRequest]:
         rows = super().get_queryset(request).select_related("site")
@@ -119,8 +117,7 @@ class DataSubjectRequestAdmin(admin.ModelAdmin):
                 site=obj.site,
                 ip=ip_truncate(request.META.get("REMOTE_ADDR", "")),
             )
-        context = {**(extra_context or {}), "reason_form": ReasonForm()}
-        return super().change_view(request, object_id, form_url, context)
+        return super().change_view(request, object_id, form_url, extra_context)
 
     def delete_model(self, request: HttpRequest, obj: DataSubjectRequest) -> None:
         services.request_delete(request=obj)
@@ -213,7 +210,7 @@ class DataSubjectRequestAdmin(admin.ModelAdmin):
             self.message_user(request, f"Done: {step.replace('_', ' ')}.", messages.SUCCESS)
         return HttpResponseRedirect(change_url)
 
-    def proof_view(self, request: HttpRequest, pk: Any) -> HttpResponse:
+    def proof_view(self, request: HttpRequest, pk: Any) -> HttpResponseBase:
         """Hand the agent's proof to an operator of the site's organization, as a download."""
         obj = self._own(request, pk)
         if not obj.proof_file:

@@ -1,5 +1,6 @@
 """The marketer API of requests: file, list and read them; read the access log. Under /api/v1/sites/<key>/."""
 
+from collections.abc import Sequence
 from datetime import datetime
 from typing import Any
 
@@ -68,7 +69,7 @@ class RequestListView(SiteApiView):
 
     parser_classes = [LimitedJSONParser, MultiPartParser]
 
-    def get_permissions(self) -> list[Any]:
+    def get_permissions(self) -> Sequence[Any]:
         self.required_scope = Scope.CONSENT_WRITE if self.request.method == "POST" else Scope.CONSENT_READ
         return super().get_permissions()
 

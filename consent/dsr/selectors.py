@@ -31,15 +31,15 @@ def request_of_site(*, site: Site, request_id: str) -> DataSubjectRequest | None
 def request_for_download(*, token: str) -> DataSubjectRequest | None:
     """Return the fulfilled request a download token names while the link is valid, else None."""
     try:
-        payload = signing.loads(token, salt=DOWNLOAD_SALT, max_age=clocks.DOWNLOAD_LINK_LIFETIME.total_seconds())
+        payload = signing.loads(token, salt=DOWNLOAD_SALT, max_age=clocks.DOWNLOAD_LINK_LIFETIME)
     except signing.BadSignature:
         return None
     if not isinstance(payload, dict):
         return None
-    request = DataSubjectRequest.objects.filter(
-        pk=payload.get("request"), status=Status.FULFILLED, export_dir=payload.get("export") or "-"
-    ).first()
-    return request
+    request_id, export = payload.get("request"), payload.get("export")
+    if not isinstance(request_id, str) or not isinstance(export, str) or not export:
+        return None
+    return DataSubjectRequest.objects.filter(pk=request_id, status=Status.FULFILLED, export_dir=export).first()
 
 
 def access_log_of_site(*, site: Site, before_id: int | None = None) -> QuerySet[AccessLogEntry]:

@@ -311,7 +311,12 @@ def request_delete(*, request: DataSubjectRequest) -> None:
     proof, export = request.proof_file, request.export_dir
     with transaction.atomic():
         DataSubjectRequest.objects.filter(pk=request.pk).delete()
-        transaction.on_commit(lambda: (files.proof_delete(proof), files.export_delete(export)))
+        transaction.on_commit(lambda: _files_delete(proof, export))
+
+
+def _files_delete(proof: str, export: str) -> None:
+    files.proof_delete(proof)
+    files.export_delete(export)
 
 
 def requests_due_soon_notify(*, now: datetime | None = None) -> int:

@@ -4,7 +4,7 @@ They work without any script and are served under the account pages' strict CSP 
 """
 
 from django.conf import settings
-from django.http import FileResponse, Http404, HttpRequest, HttpResponse, HttpResponseBase
+from django.http import FileResponse, Http404, HttpRequest, HttpResponseBase
 from django.shortcuts import get_object_or_404, render
 from django.urls import reverse
 from django.utils import translation
@@ -121,7 +121,7 @@ def request_verify(request: HttpRequest, key: str, token: str) -> HttpResponseBa
 
 @never_cache
 @require_safe
-def export_download(request: HttpRequest, token: str, filename: str) -> HttpResponse:
+def export_download(request: HttpRequest, token: str, filename: str) -> HttpResponseBase:
     """Hand out a fulfilled request's export while its signed link lasts."""
     dsr = selectors.request_for_download(token=token)
     if dsr is None or filename not in {"export.json", "summary.html"}:
