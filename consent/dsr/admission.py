@@ -8,6 +8,14 @@ from consent.banner.views.http import client_key, limit_client, limit_site, too_
 from consent.models import Site
 
 SCOPE = "requests"
+# A proof of at most 5 MB plus the form's other fields; anything longer is refused before it is read.
+MAX_UPLOAD_BODY = 5 * 1024 * 1024 + 64 * 1024
+
+
+def body_too_large(request: HttpRequest) -> bool:
+    """Tell whether a request declares a body larger than any acceptable request (or none we can trust)."""
+    declared = request.META.get("CONTENT_LENGTH") or "0"
+    return not declared.isdigit() or int(declared) > MAX_UPLOAD_BODY
 
 
 def admit(request: HttpRequest, *, site: Site) -> JsonResponse | None:

@@ -12,12 +12,14 @@ from rest_framework.parsers import MultiPartParser
 from rest_framework.request import Request
 from rest_framework.response import Response
 
+from consent.api.exceptions import RequestTooLarge
 from consent.api.models import Scope
 from consent.api.pagination import cursor_decode, cursor_encode
 from consent.api.parsers import LimitedJSONParser
 from consent.api.schema import errors
 from consent.api.views.base import SiteApiView
 from consent.dsr import selectors, services
+from consent.dsr.admission import body_too_large
 from consent.dsr.errors import DsrInputError
 from consent.dsr.models import Jurisdiction, ProofStatus, Right, Status
 from consent.dsr.views import verify_url
@@ -131,6 +133,8 @@ class RequestListView(SiteApiView):
         responses={201: RequestSerializer, **errors(400, 413)},
     )
     def post(self, request: Request, site_key: str) -> Response:
+        if body_too_large(request._request):
+            raise RequestTooLarge("The body may be at most 5 MB plus the form's fields.")
         serializer = self.CreateInputSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)
         data = serializer.validated_data

@@ -10,7 +10,7 @@ from django.views.decorators.csrf import csrf_exempt
 
 from consent.banner.views.http import error_response
 from consent.dsr import services
-from consent.dsr.admission import admit
+from consent.dsr.admission import admit, body_too_large
 from consent.dsr.errors import DsrInputError
 from consent.dsr.views import verify_url
 from consent.models import Site
@@ -63,6 +63,8 @@ class RequestCreateView(View):
             return error_response(404, "not_found", f"No site {key!r}.")
         if refused := admit(request, site=site):
             return refused
+        if body_too_large(request):
+            return error_response(413, "too_large", "The body may be at most 5 MB plus the form's fields.")
         data, refused = _body(request)
         if refused or data is None:
             return refused or _invalid("body", "is missing")

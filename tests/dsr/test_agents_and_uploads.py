@@ -100,3 +100,14 @@ def test_the_proof_is_stored_outside_the_web_root_under_a_random_name_and_delete
     services.request_delete(request=dsr)
     assert not stored.exists()
     assert DataSubjectRequest.objects.count() == 0
+
+
+def test_a_body_declared_larger_than_any_proof_is_refused_before_it_is_read(client, site):
+    response = client.post(
+        f"/api/v1/public/sites/{site.key}/requests",
+        {"right": "access", "email": "a@example.net"},
+        content_type="application/json",
+        CONTENT_LENGTH=str(50 * 1024 * 1024),
+    )
+    assert response.status_code == 413
+    assert DataSubjectRequest.objects.count() == 0
