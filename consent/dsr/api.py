@@ -38,6 +38,32 @@ REQUEST_EXAMPLE = {
     "closed_at": None,
 }
 
+CREATE_EXAMPLE = {
+    "right": "access",
+    "jurisdiction": "eu",
+    "email": "ann@example.net",
+    "customer_id": "user-42",
+    "details": "Please send me what you hold.",
+}
+DETAIL_EXAMPLE = {
+    **REQUEST_EXAMPLE,
+    "email": "ann@example.net",
+    "customer_id": "user-42",
+    "details": "Please send me what you hold.",
+    "agent_name": "",
+    "agent_email": "",
+    "extension_reason": "",
+    "refusal_reason": "",
+}
+ACCESS_LOG_EXAMPLE = {
+    "id": 17,
+    "actor": "operator:dpo@example.com",
+    "action": "dsr.viewed",
+    "subject_ref": "request:0b8f8a8e-6a55-4a47-9a4e-5b7f8f0c1d2e",
+    "ip": "192.0.2.0",
+    "recorded_at": "2026-05-02T10:00:00Z",
+}
+
 
 class RequestSerializer(serializers.Serializer):
     id = serializers.UUIDField()
@@ -131,6 +157,12 @@ class RequestListView(SiteApiView):
         summary="File a data-subject request (the person confirms it through an e-mailed link)",
         request={"application/json": CreateInputSerializer, "multipart/form-data": CreateInputSerializer},
         responses={201: RequestSerializer, **errors(400, 413)},
+        examples=[
+            OpenApiExample("an access request", request_only=True, value=CREATE_EXAMPLE),
+            OpenApiExample(
+                "filed", response_only=True, status_codes=["201"], value={**REQUEST_EXAMPLE, "status": "received"}
+            ),
+        ],
     )
     def post(self, request: Request, site_key: str) -> Response:
         if body_too_large(request._request):
@@ -167,6 +199,7 @@ class RequestDetailView(SiteApiView):
         summary="One data-subject request",
         parameters=[REQUEST_PARAMETER],
         responses={200: RequestDetailSerializer, **errors()},
+        examples=[OpenApiExample("one", response_only=True, status_codes=["200"], value=DETAIL_EXAMPLE)],
     )
     def get(self, request: Request, site_key: str, request_id: str) -> Response:
         dsr = selectors.request_of_site(site=self.site, request_id=request_id)
@@ -209,6 +242,14 @@ class AccessLogView(SiteApiView):
         summary="The site's access log (kept 30 days)",
         parameters=[InputSerializer],
         responses={200: OutputSerializer, **errors(400)},
+        examples=[
+            OpenApiExample(
+                "entries",
+                response_only=True,
+                status_codes=["200"],
+                value={"results": [ACCESS_LOG_EXAMPLE], "next": None},
+            )
+        ],
     )
     def get(self, request: Request, site_key: str) -> Response:
         params = self.InputSerializer(data=request.query_params)
