@@ -147,3 +147,30 @@ def test_the_schema_documents_the_request_endpoints(client, db):
     schema = client.get("/api/schema/?format=json").json()
     assert "/api/v1/sites/{site_key}/requests" in schema["paths"]
     assert "/api/v1/sites/{site_key}/access-log" in schema["paths"]
+
+
+def test_the_marketer_files_an_agents_request_with_its_proof_as_multipart(api, site):
+    from django.core.files.uploadedfile import SimpleUploadedFile
+
+    from tests.dsr.conftest import PNG
+
+    fields = {"right": "erasure", "jurisdiction": "us", "email": "ann@example.net", "agent_name": "Bob"}
+    fields["agent_email"] = "bob@agents.example"
+    without = api.post(f"/api/v1/sites/{site.key}/requests", fields, format="json")
+    assert without.status_code == 400
+    assert "agent_proof" in without.json()["error"]["fields"]
+    fake = api.post(
+        f"/api/v1/sites/{site.key}/requests",
+        {**fields, "agent_proof": SimpleUploadedFile("poa.png", b"not a png at all")},
+        format="multipart",
+    )
+    assert fake.status_code == 400
+    assert "agent_proof" in fake.json()["error"]["fields"]
+    assert DataSubjectRequest.objects.count() == 0
+    filed = api.post(
+        f"/api/v1/sites/{site.key}/requests",
+        {**fields, "agent_proof": SimpleUploadedFile("poa.png", PNG)},
+        format="multipart",
+    )
+    assert filed.status_code == 201
+    assert filed.json()["proof_status"] == "pending"
