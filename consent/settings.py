@@ -4,7 +4,7 @@ import ipaddress
 import os
 import secrets
 from pathlib import Path
-from urllib.parse import urlparse
+from urllib.parse import unquote, urlparse
 
 import dj_database_url
 from django.core.exceptions import ImproperlyConfigured
@@ -124,6 +124,7 @@ INSTALLED_APPS = [
     "consent.api",
     "consent.accounts",
     "consent.regions",
+    "consent.dsr",
 ]
 
 MIDDLEWARE = [
@@ -229,6 +230,9 @@ CELERY_BEAT_SCHEDULE: dict[str, dict[str, object]] = {
     "ledger-integrate": {"task": "ledger.tasks.log_integrate_all", "schedule": 2.0},
     "consent-expire": {"task": "consent.tasks.consent_expire_due", "schedule": 300.0},
     "hooks-sweep": {"task": "consent.hooks.tasks.delivery_sweep", "schedule": 15.0},
+    "dsr-expire-unverified": {"task": "consent.dsr.tasks.requests_expire_unverified", "schedule": 3600.0},
+    "dsr-due-soon": {"task": "consent.dsr.tasks.requests_due_soon_notify", "schedule": 86400.0},
+    "dsr-access-log-purge": {"task": "consent.dsr.tasks.access_log_purge", "schedule": 3600.0},
 }
 
 # --- The ledger -----------------------------------------------------------------------------------
@@ -276,6 +280,35 @@ def _geoip_path() -> str:
 ASSENT_REGION_HEADERS = _region_headers()
 ASSENT_GEOIP_DATABASE = _geoip_path()
 ASSENT_HOOKS_BACKOFF_DIVISOR = env_int("ASSENT_HOOKS_BACKOFF_DIVISOR", 1, minimum=1)  # tests: 100 = 100x faster retries
+
+# --- E-mail ---------------------------------------------------------------------------------------
+# One URL picks the transport: console:// (the default: mail is printed, for development),
+# smtp://user:password@host:587 (STARTTLS), smtps://user:password@host:465 (TLS), or locmem://.
+EMAIL_URL = env_url("EMAIL_URL", "console://", schemes={"console", "smtp", "smtps", "locmem"})
+_email = urlparse(EMAIL_URL)
+EMAIL_BACKEND = {
+    "console": "django.core.mail.backends.console.EmailBackend",
+    "smtp": "django.core.mail.backends.smtp.EmailBackend",
+    "smtps": "django.core.mail.backends.smtp.EmailBackend",
+    "locmem": "django.core.mail.backends.locmem.EmailBackend",
+}[_email.scheme]
+if _email.scheme in {"smtp", "smtps"}:
+    if not _email.hostname:
+        raise SettingError(f"EMAIL_URL must name a host, got {EMAIL_URL!r}")
+    EMAIL_HOST = _email.hostname
+    EMAIL_PORT = _email.port or (465 if _email.scheme == "smtps" else 587)
+    EMAIL_HOST_USER = unquote(_email.username or "")
+    EMAIL_HOST_PASSWORD = unquote(_email.password or "")
+    EMAIL_USE_SSL = _email.scheme == "smtps"
+    # STARTTLS unless the URL says ?tls=0 (a relay on the same host or a test server).
+    EMAIL_USE_TLS = _email.scheme == "smtp" and "tls=0" not in _email.query
+    EMAIL_TIMEOUT = 20
+DEFAULT_FROM_EMAIL = env_str("ASSENT_EMAIL_FROM", "Assent <no-reply@localhost>")
+SERVER_EMAIL = DEFAULT_FROM_EMAIL
+
+# --- Data-subject requests and the access log ------------------------------------------------------
+ASSENT_ACCESS_LOG_DAYS = env_int("ASSENT_ACCESS_LOG_DAYS", 30, minimum=1)
+ASSENT_DSR_RATE_PER_CLIENT = env_int("ASSENT_DSR_RATE_PER_CLIENT", 5, minimum=1)
 
 # --- HTTP, security, static -----------------------------------------------------------------------
 CSRF_FAILURE_VIEW = "consent.edge.middleware.csrf_failure"

@@ -18,4 +18,5 @@ urlpatterns = [
     path("", include("consent.banner.urls")),
     path("", include("consent.api.urls")),
     path("", include("consent.accounts.urls")),
+    path("", include("consent.dsr.urls")),
 ]

@@ -4,6 +4,7 @@ from django.urls import include, path
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
 
 from consent.api.views import consents, deliveries, destinations, events, export, ledger, stats, subjects
+from consent.dsr import api as dsr_api
 
 site_patterns = [
     path("subjects/<str:subject>", subjects.SubjectStateView.as_view(), name="api-subject"),
@@ -39,6 +40,9 @@ site_patterns = [
     path("ledger/checkpoints", ledger.CheckpointsView.as_view(), name="api-checkpoints"),
     path("ledger/proofs/inclusion", ledger.InclusionProofView.as_view(), name="api-proof-inclusion"),
     path("ledger/proofs/consistency", ledger.ConsistencyProofView.as_view(), name="api-proof-consistency"),
+    path("requests", dsr_api.RequestListView.as_view(), name="api-requests"),
+    path("requests/<str:request_id>", dsr_api.RequestDetailView.as_view(), name="api-request"),
+    path("access-log", dsr_api.AccessLogView.as_view(), name="api-access-log"),
 ]
 
 urlpatterns = [

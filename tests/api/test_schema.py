@@ -142,6 +142,7 @@ def test_schemathesis_finds_no_server_error_and_no_answer_outside_the_schema(
     ids = {
         "destination_id": st.sampled_from([destination.pk, destination.pk, 999999]),
         "delivery_id": st.sampled_from([delivery.pk, delivery.pk, 999999]),
+        "request_id": st.sampled_from(["0b8f8a8e-6a55-4a47-9a4e-5b7f8f0c1d2e", "not-a-uuid"]),
     }
     # Deleting the destination last keeps it there for every other operation to find.
     for operation in sorted(operations, key=lambda operation: operation.method.lower() == "delete"):

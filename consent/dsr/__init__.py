@@ -1,0 +1,1 @@
+"""Data-subject requests: intake, the identity check, the clocks, fulfilment, and the access log."""
