@@ -99,3 +99,17 @@ def report(title: str, lines: Sequence[str], load: LoadWatch) -> None:
     if target:
         with open(target, "a", encoding="utf-8") as results:
             results.write(f"\n## {title}\n\n```\n" + "\n".join(body) + "\n```\n")
+
+
+def wrk_warm(url: str, script: str, connections: int, env: dict[str, str] | None = None) -> None:
+    """Drive a freshly started server for a few untimed seconds."""
+    # A worker's first requests (lazy imports, URL resolution, its first connection) take seconds:
+    # timed, they would be the p99 and most of a short run.
+    import subprocess
+
+    subprocess.run(
+        ["wrk", "-t1", f"-c{connections}", "-d3s", "--timeout", "15s", "-s", script, url],
+        capture_output=True,
+        check=True,
+        env=env,
+    )

@@ -27,7 +27,17 @@ from pathlib import Path
 import httpx
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
-from bench.harness import BROKER_URL, CACHE_URL, ROOT, LoadWatch, database_ensure, database_url, ratio, report
+from bench.harness import (
+    BROKER_URL,
+    CACHE_URL,
+    ROOT,
+    LoadWatch,
+    database_ensure,
+    database_url,
+    ratio,
+    report,
+    wrk_warm,
+)
 
 PY = sys.executable
 DB = "assent_bench_ingest"
@@ -147,6 +157,7 @@ def wait_for_port(port: int, timeout: float = 30) -> None:
 def wrk(version: str, path: str) -> dict[str, float]:
     script = Path(tempfile.mkdtemp()) / "choice.lua"
     script.write_text(WRK_SCRIPT.replace("VERSION", version).replace("PATH", path))
+    wrk_warm(f"http://127.0.0.1:{PORT}", str(script), CONNECTIONS)
     out = subprocess.run(
         [
             "wrk",
