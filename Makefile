@@ -8,7 +8,7 @@ export PORT
 # DATABASE_URL / CELERY_BROKER_URL say otherwise. Production sets DEBUG=0 and real secrets.
 export DEBUG ?= 1
 
-.PHONY: run test lint format install install-dev lock banner banner-check clean
+.PHONY: run test lint format install install-dev lock banner banner-check bench manage clean
 
 $(VENV)/.base: requirements/base.txt
 	$(PY) -c 'import sys; assert sys.version_info >= (3, 11), "Python 3.11+ is required"'
@@ -51,6 +51,12 @@ banner: node_modules/.installed  ## rebuild static/banner/dist from static/banne
 banner-check: node_modules/.installed  ## fail when the committed bundle differs from a fresh build
 	npm run --silent build
 	git diff --exit-code --stat -- static/banner/dist
+
+manage: install  ## run a management command with the development defaults: make manage ARGS="create_api_key Demo"
+	$(BIN)/python manage.py $(ARGS)
+
+bench: install-dev  ## every bench beside its bare baseline, quick sizes (BENCH_FULL=1: full) -> bench/results.md
+	$(BIN)/python bench/run.py
 
 lock: $(VENV)/.dev  ## re-pin requirements/*.txt from requirements/*.in
 	cd requirements && ../$(BIN)/pip-compile -q --strip-extras --generate-hashes -o base.txt base.in
