@@ -119,7 +119,9 @@ def consents(request: HttpRequest) -> HttpResponse:
     states = [("bench", subject, slug, granted, "now", None, 1) for slug, granted in sorted(decisions.items())]
     with transaction.atomic(), connection.cursor() as cursor:
         cursor.execute(
-            "INSERT INTO bench_subject (site, external_id, pseudonym, ledger_key) VALUES (%s, %s, %s, %s)",
+            # A known subject is kept, as Assent's get-or-create keeps it.
+            "INSERT INTO bench_subject (site, external_id, pseudonym, ledger_key) VALUES (%s, %s, %s, %s)"
+            " ON CONFLICT (site, external_id) DO NOTHING",
             ["bench", body["subject"], subject, uuid.uuid4().hex],
         )
         cursor.execute(_EVENTS + ", ".join(["(%s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s)"] * len(events)),

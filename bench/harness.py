@@ -113,3 +113,17 @@ def wrk_warm(url: str, script: str, connections: int, env: dict[str, str] | None
         check=True,
         env=env,
     )
+
+
+def signing_key_file(directory: Path) -> Path:
+    """Write a fresh Ed25519 ledger signing key into directory, for a server run with DEBUG off."""
+    from cryptography.hazmat.primitives import serialization
+    from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
+
+    key = directory / "ledger-ed25519.pem"
+    key.write_bytes(
+        Ed25519PrivateKey.generate().private_bytes(
+            serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8, serialization.NoEncryption()
+        )
+    )
+    return key

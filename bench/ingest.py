@@ -36,6 +36,7 @@ from bench.harness import (
     database_url,
     ratio,
     report,
+    signing_key_file,
     wrk_warm,
 )
 
@@ -63,6 +64,7 @@ ENV = {
 
 # One choice: a new visitor, four purposes (one required), as the banner sends it.
 WRK_SCRIPT = """
+math.randomseed(os.time())
 local n = 0
 local prefix = string.format("%08x", math.random(0, 0x7fffffff))
 wrk.method = "POST"
@@ -115,17 +117,8 @@ def run(*args: str, **kwargs) -> subprocess.CompletedProcess:
 
 def signing_key_write() -> None:
     """Give the production-mode server a ledger signing key of its own, in a throwaway directory."""
-    from cryptography.hazmat.primitives import serialization
-    from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
-
     var = Path(tempfile.mkdtemp(prefix="assent-ingest-"))
-    key = var / "ledger-ed25519.pem"
-    key.write_bytes(
-        Ed25519PrivateKey.generate().private_bytes(
-            serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8, serialization.NoEncryption()
-        )
-    )
-    ENV.update({"ASSENT_VAR_DIR": str(var), "LEDGER_SIGNING_KEY_FILE": str(key)})
+    ENV.update({"ASSENT_VAR_DIR": str(var), "LEDGER_SIGNING_KEY_FILE": str(signing_key_file(var))})
 
 
 def prepare() -> str:
