@@ -28,8 +28,8 @@ RESULTS = ROOT / "bench" / "results.md"
 QUICK = {
     "ingest": ([], {"BENCH_SECONDS": "10"}),
     "api": (["--subjects", "20000", "--duration", "10", "--fresh"], {}),
-    "ledger": (["--events", "20000", "--subjects", "5000", "--million", "100000", "--samples", "200"], {}),
-    "hooks": (["--choices", "1000", "--rate", "50", "--seconds", "10"], {}),
+    "ledger": (["--events", "10000", "--subjects", "2500", "--million", "100000", "--samples", "200"], {}),
+    "hooks": (["--choices", "500", "--rate", "20", "--seconds", "10"], {}),
     "banner": ([], {"BENCH_LOADS": "10"}),
 }
 DATABASES = {"api": "assent_bench_api", "ledger": "assent_bench", "hooks": "assent_bench_hooks"}
