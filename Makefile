@@ -8,7 +8,7 @@ export PORT
 # DATABASE_URL / CELERY_BROKER_URL say otherwise. Production sets DEBUG=0 and real secrets.
 export DEBUG ?= 1
 
-.PHONY: run test lint format install install-dev lock banner banner-check clean manage
+.PHONY: run test lint format install install-dev lock banner banner-check bench manage clean
 
 $(VENV)/.base: requirements/base.txt
 	$(PY) -c 'import sys; assert sys.version_info >= (3, 11), "Python 3.11+ is required"'
@@ -54,6 +54,9 @@ banner: node_modules/.installed  ## rebuild static/banner/dist from static/banne
 banner-check: node_modules/.installed  ## fail when the committed bundle differs from a fresh build
 	npm run --silent build
 	git diff --exit-code --stat -- static/banner/dist
+
+bench: install-dev  ## every bench beside its bare baseline, quick sizes (BENCH_FULL=1: full) -> bench/results.md
+	$(BIN)/python bench/run.py
 
 lock: $(VENV)/.dev  ## re-pin requirements/*.txt from requirements/*.in
 	cd requirements && ../$(BIN)/pip-compile -q --strip-extras --generate-hashes --no-emit-index-url --no-emit-find-links -o base.txt base.in

@@ -1,11 +1,12 @@
 """Banner benchmark: bundle size beside peer CMPs, and time to visible / layout shift / INP in Chromium.
 
-Run: `DEBUG=1 .venv/bin/python bench/banner.py` (after `npm ci`). Prints figures; never run by the tests.
-The page and the script are served by Playwright's router from memory, so only the browser is timed.
+Run: `DEBUG=1 [BENCH_LOADS=20] .venv/bin/python bench/banner.py` (after `npm ci`). Prints figures; never
+run by the tests. The page and the script are served by Playwright's router from memory, so only the
+browser is timed. Baselines: vanilla-cookieconsent's bundle for size, and for the timings a bare
+script that puts a modal <dialog> with one button on the page, measured in the same browser.
 """
 
 import gzip
-import json
 import os
 import statistics
 import sys
@@ -14,9 +15,22 @@ from pathlib import Path
 
 import brotli
 
-ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+from bench.harness import ROOT, LoadWatch, ratio, report
+
 NODE = ROOT / "node_modules"
-LOADS = 20
+LOADS = int(os.environ.get("BENCH_LOADS", "20"))
+BASELINE_BUNDLE = "vanilla-cookieconsent 3.1 (JS + CSS)"
+# The least a banner can do: a modal dialog with one button, no config, no texts, no styles.
+BARE_SCRIPT = b"""
+const dialog = document.createElement("dialog");
+const button = document.createElement("button");
+button.textContent = "Accept all";
+button.addEventListener("click", () => dialog.close());
+dialog.append("This site uses cookies.", button);
+document.body.append(dialog);
+dialog.showModal();
+"""
 
 PEERS = {
     "assent (this bundle, JS + CSS)": [ROOT / "static/banner/dist/assent.js"],
@@ -42,7 +56,6 @@ def demo_script() -> bytes:
     var = tempfile.mkdtemp(prefix="assent-bench-")
     os.environ.update({"DEBUG": "1", "ASSENT_VAR_DIR": var, "DJANGO_SETTINGS_MODULE": "consent.settings"})
     os.environ.pop("DATABASE_URL", None)
-    sys.path.insert(0, str(ROOT))
     import django
 
     django.setup()
@@ -72,7 +85,7 @@ requestAnimationFrame(() => setTimeout(() => { window.__painted = performance.no
 </body></html>"""
 
 
-def browser_timings(script: bytes) -> dict[str, float]:
+def browser_timings(script: bytes, *, bare: bool = False) -> dict[str, float]:
     from playwright.sync_api import sync_playwright
 
     visible, painted, shifts, inp = [], [], [], []
@@ -101,7 +114,11 @@ def browser_timings(script: bytes) -> dict[str, float]:
             page.route("**/*", serve)
             page.goto("http://bench.test/")
             page.wait_for_function("window.__painted !== undefined")
-            assert page.evaluate("!!document.querySelector('assent-banner').shadowRoot.querySelector('dialog[open]')")
+            shown = "dialog[open]" if bare else "assent-banner"
+            assert page.evaluate(f"!!document.querySelector('{shown}')")
+            if not bare:
+                banner = "document.querySelector('assent-banner').shadowRoot"
+                assert page.evaluate(f"!!{banner}.querySelector('dialog[open]')")
             visible.append(page.evaluate("window.__inDom - window.__scriptStart"))
             painted.append(page.evaluate("window.__painted - window.__scriptStart"))
             page.get_by_role("button", name="Accept all").click()
@@ -121,17 +138,25 @@ def browser_timings(script: bytes) -> dict[str, float]:
 
 
 def main() -> None:
-    print(f"{'bundle':<42}{'raw':>10}{'gzip':>10}{'brotli':>10}")
+    lines = [f"{'bundle':<42}{'raw':>10}{'gzip':>10}{'brotli':>10}"]
+    gzipped = {}
     for name, files in PEERS.items():
         raw, gz, br = sizes(b"".join(f.read_bytes() for f in files))
-        print(f"{name:<42}{raw:>10,}{gz:>10,}{br:>10,}")
+        gzipped[name] = gz
+        lines.append(f"{name:<42}{raw:>10,}{gz:>10,}{br:>10,}")
     script = demo_script()
     raw, gz, br = sizes(script)
-    print(f"{'assent /c/demo.js (+ en/ja texts, config)':<42}{raw:>10,}{gz:>10,}{br:>10,}")
-    print()
-    for name, value in browser_timings(script).items():
-        print(f"{name:<60}{value:>10.2f}")
-    print(json.dumps({"loads": LOADS}))
+    lines.append(f"{'assent /c/demo.js (+ en/ja texts, config)':<42}{raw:>10,}{gz:>10,}{br:>10,}")
+    lines.append(f"bundle gzip: {ratio(gzipped[next(iter(PEERS))], gzipped[BASELINE_BUNDLE])} ({BASELINE_BUNDLE})")
+    with LoadWatch() as load:
+        assent = browser_timings(script)
+        bare = browser_timings(BARE_SCRIPT, bare=True)
+    lines.append(f"{f'{LOADS} page loads each':<60}{'assent':>10}{'bare':>10}")
+    for name, value in assent.items():
+        lines.append(f"{name:<60}{value:>10.2f}{bare[name]:>10.2f}")
+    visible = "script runs -> banner in DOM (ms, median)"
+    lines.append(f"time to banner in DOM: {ratio(assent[visible], bare[visible])} (bare dialog script)")
+    report("banner: size and time to visible", lines, load)
 
 
 if __name__ == "__main__":

@@ -1,17 +1,21 @@
 """Benchmark webhook delivery: one Celery worker (prefork, concurrency 2) on Redis, two local receivers.
 
 - burst: CHOICES choices are recorded while no worker runs (each queues one delivery per destination),
-  then the worker starts; deliveries/s is counted from the first arrival to the last;
+  then the worker starts; deliveries/s is counted from the first arrival to the last. Baseline: as
+  many no-op Celery tasks (bench/celery_noop.py), queued the same way and drained by the same worker;
 - steady: RATE choices/s for SECONDS seconds with the worker running; latency is from the commit of
-  the choice's transaction to the receiver holding a verified request (median, p99, max).
+  the choice's transaction to the receiver holding a verified request (median, p99, max). Baseline:
+  no-op tasks at the same rate, from apply_async to the task starting;
+- a bare loop of signed `httpx.post` calls to the same receiver, one after another: what the
+  receiver and loopback take without Celery, the database or the outbox.
 
 Every request is verified with the standardwebhooks package, as a customer's receiver would.
 
-    DATABASE_URL=postgres://root@127.0.0.1:5432/assent_hooks_bench CELERY_BROKER_URL=redis://127.0.0.1:6379/5 \\
-        .venv/bin/python bench/hooks.py [--choices 10000] [--rate 100] [--seconds 30]
+    .venv/bin/python bench/hooks.py [--choices 10000] [--rate 100] [--seconds 30]
 
-The broker's Redis database is flushed first: give the bench a database of its own. Prints the
-figures; never run by the test suite.
+It creates its database (assent_bench_hooks, or the one DATABASE_URL names) and uses Redis db 10 as
+the broker (CELERY_BROKER_URL or BENCH_BROKER_URL), which it flushes first: give the bench a Redis
+database of its own. Prints the figures; never run by the test suite.
 """
 
 import argparse
@@ -20,17 +24,31 @@ import multiprocessing
 import os
 import queue
 import signal
-import statistics
 import subprocess
 import sys
 import time
+from datetime import UTC, datetime
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 
-ROOT = Path(__file__).resolve().parent.parent
-sys.path.insert(0, str(ROOT))
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+from bench.harness import (
+    BROKER_URL,
+    CACHE_URL,
+    ROOT,
+    LoadWatch,
+    database_ensure,
+    database_url,
+    percentile,
+    ratio,
+    report,
+)
+
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "consent.settings")
 os.environ.setdefault("DEBUG", "1")
+os.environ.setdefault("DATABASE_URL", database_url("assent_bench_hooks"))
+os.environ.setdefault("CELERY_BROKER_URL", BROKER_URL)
+os.environ.setdefault("CACHE_URL", CACHE_URL)
 os.environ.setdefault("ASSENT_VAR_DIR", "/tmp/assent-hooks-bench")
 os.environ["ASSENT_ALLOW_PRIVATE_DESTINATIONS"] = "1"
 
@@ -117,7 +135,8 @@ def broker_flush() -> None:
 
 def worker_start() -> subprocess.Popen[bytes]:
     """Start one prefork worker at concurrency 2, as production runs it."""
-    command = [sys.executable, "-m", "celery", "-A", "consent", "worker", "--pool", "prefork"]
+    # Assent's app plus the baseline's no-op task: one worker serves both.
+    command = [sys.executable, "-m", "celery", "--quiet", "-A", "bench.celery_noop", "worker", "--pool", "prefork"]
     command += ["--concurrency", "2", "--loglevel", os.environ.get("BENCH_WORKER_LOGLEVEL", "WARNING")]
     command += ["--without-gossip", "--without-mingle", "--without-heartbeat"]
     # Extra worker options to compare against production's (e.g. "--prefetch-multiplier 8").
@@ -176,7 +195,7 @@ def record_range(bounds: tuple[int, int]) -> int:
     return bounds[1] - bounds[0]
 
 
-def burst(arrivals, choices: int) -> None:
+def burst(arrivals, choices: int) -> dict[str, float]:
     """Queue `choices` choices with no worker (two loader processes), then let one worker drain them."""
     started = time.monotonic()
     # Each loader takes whole subjects (a grant and its withdrawal), so their order is kept.
@@ -196,12 +215,57 @@ def burst(arrivals, choices: int) -> None:
     unique = {message_id for _, message_id, _, _ in seen}
     times = sorted(arrived for *_, arrived in seen)
     span = times[-1] - times[0] if len(times) > 1 else float("nan")
-    print(f"burst: {len(unique)} of {expected} deliveries verified ({len(seen) - len(unique)} duplicates)")
-    print(f"burst: {len(seen) / span:.0f} deliveries/s from the first arrival to the last ({span:.1f} s)")
+    return {"expected": expected, "verified": len(unique), "duplicates": len(seen) - len(unique),
+            "per_s": len(seen) / span, "span_s": span}  # fmt: skip
 
 
-def steady(site, arrivals, rate: int, seconds: int, offset: int) -> None:
-    """Record `rate` choices/s for `seconds` s with a worker running; print commit-to-receipt latency."""
+def noop_results(count: int, timeout: float = 600) -> list[tuple[float, float]]:
+    """Wait until `count` no-op tasks have run (or the timeout); return their (sent, started) times."""
+    import redis
+
+    from bench.celery_noop import KEY
+
+    client = redis.Redis.from_url(os.environ["CELERY_BROKER_URL"])
+    deadline = time.monotonic() + timeout
+    while client.llen(KEY) < count and time.monotonic() < deadline:
+        time.sleep(0.1)
+    rows = [tuple(map(float, item.split())) for item in client.lrange(KEY, 0, -1)]
+    client.delete(KEY)
+    return rows  # type: ignore[return-value]
+
+
+def noop_burst(count: int) -> dict[str, float]:
+    """Queue `count` no-op tasks with no worker, then let the same worker drain them."""
+    from bench.celery_noop import noop
+
+    for _ in range(count):
+        noop.apply_async(args=[time.time()])
+    worker = worker_start()
+    try:
+        rows = noop_results(count)
+    finally:
+        worker_stop(worker)
+    times = sorted(started for _, started in rows)
+    span = times[-1] - times[0] if len(times) > 1 else float("nan")
+    return {"ran": len(rows), "per_s": len(rows) / span, "span_s": span}
+
+
+def paced(rate: int, seconds: int, action) -> float:
+    """Call action(i) `rate` times a second for `seconds` s; return how far the driver ran over."""
+    interval = 1.0 / rate
+    started = time.monotonic()
+    for i in range(rate * seconds):
+        pause = started + i * interval - time.monotonic()
+        if pause > 0:
+            time.sleep(pause)
+        action(i)
+    return time.monotonic() - started - seconds
+
+
+def steady(site, arrivals, rate: int, seconds: int, offset: int) -> dict[str, object]:
+    """Record `rate` choices/s for `seconds` s with a worker running, then as many no-op tasks; return latencies."""
+    from bench.celery_noop import noop
+
     worker = worker_start()
     try:
         # Wait until the worker answers: one warm-up choice must arrive at both receivers.
@@ -209,27 +273,54 @@ def steady(site, arrivals, rate: int, seconds: int, offset: int) -> None:
         if len(collect(arrivals, 2, timeout=60)) < 2:
             raise SystemExit("the worker did not deliver the warm-up choice within 60 s")
         committed: dict[str, float] = {}
-        interval = 1.0 / rate
-        started = time.monotonic()
-        for i in range(rate * seconds):
-            pause = started + i * interval - time.monotonic()
-            if pause > 0:
-                time.sleep(pause)
+
+        def record(i: int) -> None:
             receipt, at = choose(site, offset + 2 + i)
             committed[receipt] = at
-        late = time.monotonic() - started - seconds
+
+        late = paced(rate, seconds, record)
         seen = collect(arrivals, 2 * len(committed), timeout=120)
+        noop_late = paced(rate, seconds, lambda i: noop.apply_async(args=[time.time()]))
+        noops = noop_results(rate * seconds, timeout=120)
     finally:
         worker_stop(worker)
-    latencies = sorted((arrived - committed[receipt]) * 1000 for _, _, receipt, arrived in seen if receipt in committed)
-    print(f"steady: {len(committed)} choices at {rate}/s (driver ran {late:+.1f} s over), {len(latencies)} deliveries")
-    if len(latencies) < 2:
-        return
-    p99 = statistics.quantiles(latencies, n=100)[98]
-    print(
-        f"steady: commit → verified receipt median {statistics.median(latencies):.1f} ms, "
-        f"p99 {p99:.1f} ms, max {latencies[-1]:.1f} ms"
-    )
+    latencies = [(arrived - committed[receipt]) * 1000 for _, _, receipt, arrived in seen if receipt in committed]
+    return {
+        "choices": len(committed),
+        "late": late,
+        "deliveries_ms": latencies,
+        "noop_ms": [(started - sent) * 1000 for sent, started in noops],
+        "noop_late": noop_late,
+    }
+
+
+def httpx_loop(arrivals, secrets: dict[str, str], count: int) -> dict[str, float]:
+    """Post `count` signed requests to one receiver, one after another, with a bare httpx client."""
+    import httpx
+    from standardwebhooks.webhooks import Webhook
+
+    path, secret = next(iter(secrets.items()))
+    hook = Webhook(secret)
+    timings = []
+    with httpx.Client(base_url=f"http://127.0.0.1:{PORT}") as client:
+        started = time.perf_counter()
+        for i in range(count):
+            body = json.dumps({"type": "consent.updated", "data": {"receipt": None, "n": i}})
+            stamp = datetime.now(UTC)
+            message_id = f"msg_bench_{i}"
+            headers = {
+                "webhook-id": message_id,
+                "webhook-timestamp": str(int(stamp.timestamp())),
+                "webhook-signature": hook.sign(message_id, stamp, body),
+                "content-type": "application/json",
+            }
+            begun = time.perf_counter()
+            response = client.post(path, content=body, headers=headers)
+            timings.append((time.perf_counter() - begun) * 1000)
+            assert response.status_code == 204, response.status_code
+        elapsed = time.perf_counter() - started
+    collect(arrivals, count, timeout=60, quiet=5)
+    return {"per_s": count / elapsed, "p50_ms": percentile(timings, 50), "p99_ms": percentile(timings, 99)}
 
 
 def main() -> None:
@@ -238,8 +329,10 @@ def main() -> None:
     parser.add_argument("--rate", type=int, default=100)
     parser.add_argument("--seconds", type=int, default=30)
     args = parser.parse_args()
-    if not os.environ.get("CELERY_BROKER_URL", "").startswith("redis"):
+    if not os.environ["CELERY_BROKER_URL"].startswith("redis"):
         raise SystemExit("set CELERY_BROKER_URL to a Redis database of the bench's own")
+    if os.environ["DATABASE_URL"].startswith("postgres"):
+        database_ensure(os.environ["DATABASE_URL"])
     # A terminated bench still stops its worker and receiver (the finally blocks run).
     signal.signal(signal.SIGTERM, lambda *_: sys.exit(1))
     django_setup(migrate=True)
@@ -254,11 +347,37 @@ def main() -> None:
     receiver = context.Process(target=receiver_run, args=(PORT, secrets, arrivals), daemon=True)
     receiver.start()
     try:
-        burst(arrivals, args.choices)
-        steady(site, arrivals, args.rate, args.seconds, offset=args.choices + (args.choices % 2))
+        with LoadWatch() as load:
+            deliveries = burst(arrivals, args.choices)
+            noops = noop_burst(deliveries["expected"])
+            flow = steady(site, arrivals, args.rate, args.seconds, offset=args.choices + (args.choices % 2))
+            bare = httpx_loop(arrivals, secrets, min(deliveries["expected"], 2000))
     finally:
         receiver.terminate()
-    print(json.dumps({"database": os.environ.get("DATABASE_URL", "sqlite"), "broker": os.environ["CELERY_BROKER_URL"]}))
+    report("hooks: webhook delivery", lines_of(args, deliveries, noops, flow, bare), load)
+
+
+def lines_of(args: argparse.Namespace, deliveries: dict, noops: dict, flow: dict, bare: dict) -> list[str]:
+    """Return the report: each figure beside its baseline."""
+    ms, noop_ms = flow["deliveries_ms"], flow["noop_ms"]
+    return [
+        f"database {os.environ['DATABASE_URL'].rsplit('/', 1)[-1]}, broker {os.environ['CELERY_BROKER_URL']}, "
+        f"one worker, prefork, concurrency 2",
+        f"burst: {deliveries['verified']:,} of {deliveries['expected']:,} deliveries verified "
+        f"({deliveries['duplicates']} duplicates), {deliveries['per_s']:,.0f}/s over {deliveries['span_s']:.1f} s",
+        f"baseline: {noops['ran']:,} no-op tasks, same broker and worker, {noops['per_s']:,.0f}/s "
+        f"over {noops['span_s']:.1f} s",
+        f"burst deliveries/s: {ratio(deliveries['per_s'], noops['per_s'])} (no-op tasks)",
+        f"baseline: bare httpx.post loop to the receiver, {bare['per_s']:,.0f}/s, p50 {bare['p50_ms']:.2f} ms, "
+        f"p99 {bare['p99_ms']:.2f} ms",
+        f"burst deliveries/s: {ratio(deliveries['per_s'], bare['per_s'])} (httpx loop)",
+        f"steady: {flow['choices']} choices at {args.rate}/s (driver {flow['late']:+.1f} s over), {len(ms)} "
+        f"deliveries, commit -> verified receipt p50 {percentile(ms, 50):.1f} ms, p99 {percentile(ms, 99):.1f} ms",
+        f"baseline: {len(noop_ms)} no-op tasks at {args.rate}/s, apply_async -> task start "
+        f"p50 {percentile(noop_ms, 50):.1f} ms, p99 {percentile(noop_ms, 99):.1f} ms",
+        f"steady p50: {ratio(percentile(ms, 50), percentile(noop_ms, 50))}; "
+        f"p99: {ratio(percentile(ms, 99), percentile(noop_ms, 99))}",
+    ]
 
 
 if __name__ == "__main__":

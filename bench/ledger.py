@@ -18,6 +18,8 @@ from pathlib import Path
 from urllib.parse import urlparse, urlunparse
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+from bench.harness import LoadWatch, database_ensure, percentile, ratio, report
+
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "consent.settings")
 
 PURPOSES = ("necessary", "analytics", "marketing", "personalisation")
@@ -28,14 +30,9 @@ def _database_prepare() -> str:
     """Point DATABASE_URL at a fresh benchmark database and return its description."""
     url = os.environ.get("DATABASE_URL", "")
     if url.startswith(("postgres", "pgsql")):
-        import psycopg
-
         parsed = urlparse(url)
-        admin = urlunparse(parsed._replace(path="/postgres"))
-        with psycopg.connect(admin, autocommit=True) as connection:
-            connection.execute(f"DROP DATABASE IF EXISTS {BENCH_DB}")
-            connection.execute(f"CREATE DATABASE {BENCH_DB}")
         os.environ["DATABASE_URL"] = urlunparse(parsed._replace(path=f"/{BENCH_DB}"))
+        database_ensure(os.environ["DATABASE_URL"], fresh=True)
         return f"PostgreSQL ({parsed.hostname}/{BENCH_DB})"
     var_dir = Path(os.environ.get("ASSENT_VAR_DIR", Path(__file__).resolve().parents[1] / "var"))
     var_dir.mkdir(parents=True, exist_ok=True)
@@ -50,31 +47,88 @@ def _rate(count: int, seconds: float) -> str:
     return f"{count:,} in {seconds:.1f} s = {count / seconds:,.0f}/s"
 
 
-def bench_baseline(transactions: int = 2000) -> float:
-    """Return rows/s of raw 5-row INSERT transactions from one client: this machine's ceiling right now."""
+_COPIED = ("ledger_event", "ledger_pendingleaf", "ledger_evidence", "ledger_state")
+
+
+def _tables_copy(vendor: str) -> None:
+    """Create empty copies of the tables an append writes, with the same indexes where the database can."""
+    from django.db import connection
+
+    with connection.cursor() as cursor:
+        for table in _COPIED:
+            if vendor == "postgresql":
+                cursor.execute(f"CREATE TABLE bench_{table} (LIKE {table} INCLUDING ALL)")
+            else:
+                cursor.execute(f"CREATE TABLE bench_{table} AS SELECT * FROM {table} WHERE 0")
+        if vendor != "postgresql":
+            cursor.execute("CREATE UNIQUE INDEX bench_state_uniq ON bench_ledger_state (log_id, subject_key, purpose)")
+
+
+def _rows(cursor, table: str) -> tuple[list[str], list[tuple]]:
+    cursor.execute(f"SELECT * FROM {table}")
+    return [column[0] for column in cursor.description], cursor.fetchall()
+
+
+def bench_baseline() -> tuple[float, list[float]]:
+    """Insert the very rows the append wrote, one choice per raw transaction; return (seconds, ms per choice).
+
+    Same events, queue rows, evidence and state upserts, into copies of the same tables, with none of
+    the append's reads, checks, hashing or signing: what this database does with these rows right now.
+    """
     from django.db import connection
 
     connection.ensure_connection()
+    vendor = connection.vendor
+    _tables_copy(vendor)
     raw = connection.connection
-    mark = "%s" if connection.vendor == "postgresql" else "?"
     cursor = raw.cursor()
-    cursor.execute("CREATE TABLE bench_baseline (id text PRIMARY KEY, a text, b integer)")
-    rows = ", ".join([f"({mark}, 'x', 1)"] * 5)
+    mark = "%s" if vendor == "postgresql" else "?"
+    event_columns, events = _rows(cursor, "ledger_event")
+    pending_columns, pending = _rows(cursor, "ledger_pendingleaf")
+    evidence_columns, evidence = _rows(cursor, "ledger_evidence")
+    state_columns, states = _rows(cursor, "ledger_state")
+    by_event = {row[pending_columns.index("event_id")]: row for row in pending}
+    by_receipt = {row[evidence_columns.index("receipt_id")]: row for row in evidence}
+    subject, purpose = state_columns.index("subject_key"), state_columns.index("purpose")
+    by_state = {(row[subject], row[purpose]): row for row in states}
+    choices: dict[object, list[tuple]] = {}
+    for row in events:
+        choices.setdefault(row[event_columns.index("receipt_id")], []).append(row)
+    keys = {"id", "log_id", "subject_key", "purpose"}
+    updated = ", ".join(f"{c} = excluded.{c}" for c in state_columns if c not in keys)
+
+    def insert(table: str, columns: list[str], rows: list[tuple], tail: str = "") -> None:
+        values = ", ".join(["(" + ", ".join([mark] * len(columns)) + ")"] * len(rows))
+        cursor.execute(f"INSERT INTO bench_{table} ({', '.join(columns)}) VALUES {values}{tail}",
+                       [value for row in rows for value in row])  # fmt: skip
+
+    timings = []
     started = time.perf_counter()
-    for _ in range(transactions):
+    for receipt, rows in choices.items():
+        begun = time.perf_counter()
         cursor.execute("BEGIN")
-        cursor.execute(f"INSERT INTO bench_baseline VALUES {rows}", [uuid.uuid4().hex for _ in range(5)])
+        insert("ledger_event", event_columns, rows)
+        insert("ledger_pendingleaf", pending_columns, [by_event[row[0]] for row in rows])
+        if receipt in by_receipt:
+            insert("ledger_evidence", evidence_columns, [by_receipt[receipt]])
+        state_rows = [by_state[(row[event_columns.index("subject_key")], row[event_columns.index("purpose")])]
+                      for row in rows]  # fmt: skip
+        insert("ledger_state", state_columns[1:], [row[1:] for row in state_rows],
+               f" ON CONFLICT (log_id, subject_key, purpose) DO UPDATE SET {updated}")  # fmt: skip
         cursor.execute("COMMIT")
-    return 5 * transactions / (time.perf_counter() - started)
+        timings.append((time.perf_counter() - begun) * 1000)
+    return time.perf_counter() - started, timings
 
 
-def bench_append(events: int, subjects: int) -> float:
-    """Append events//4 choices of four purposes each from one process; return the seconds taken."""
+def bench_append(events: int, subjects: int) -> tuple[float, list[float]]:
+    """Append events//4 choices of four purposes each from one process; return (seconds, ms per choice)."""
     from ledger import services
 
     rng = random.Random(7)
+    timings = []
     started = time.perf_counter()
     for _ in range(events // len(PURPOSES)):
+        begun = time.perf_counter()
         services.event_append(
             site="bench",
             subject=f"subject-{rng.randrange(subjects)}",
@@ -88,7 +142,8 @@ def bench_append(events: int, subjects: int) -> float:
             evidence={"ip": "192.0.2.0", "user_agent": "Mozilla/5.0 (bench)", "url": "https://example.com/"},
             lifetime=timedelta(days=180),
         )
-    return time.perf_counter() - started
+        timings.append((time.perf_counter() - begun) * 1000)
+    return time.perf_counter() - started, timings
 
 
 def _tables_analyze() -> None:
@@ -187,7 +242,7 @@ def _million_nodes(log_id: int) -> None:
             cursor.executemany('INSERT INTO ledger_node (log_id, level, "index", hash) VALUES (%s, %s, %s, %s)', nodes)
 
 
-def bench_million(leaves: int, samples: int) -> None:
+def bench_million(leaves: int, samples: int) -> list[str]:
     """Build a log of `leaves` leaves directly at the Merkle layer and time proofs against it."""
     from django.db import transaction
 
@@ -200,9 +255,12 @@ def bench_million(leaves: int, samples: int) -> None:
         _million_events(log.id, leaves)
         _million_nodes(log.id)
     services.checkpoint_sign(site="bench-million")
-    print(f"  built a {leaves:,}-leaf tree in {time.perf_counter() - started:.0f} s")
+    built = time.perf_counter() - started
     ms, hashes, size = bench_proofs("bench-million", samples)
-    print(f"  inclusion proof at {leaves:,} leaves: {ms:.2f} ms each, {hashes} hashes = {size} bytes (binary)")
+    return [
+        f"  built a {leaves:,}-leaf tree in {built:.0f} s",
+        f"  inclusion proof at {leaves:,} leaves: {ms:.2f} ms each, {hashes} hashes = {size} bytes (binary)",
+    ]
 
 
 def main() -> None:
@@ -225,28 +283,44 @@ def main() -> None:
     signing_key()  # in development, creates the key file while DEBUG still allows it
     # DEBUG keeps every query in memory; production runs without it, and so does the benchmark.
     settings.DEBUG = False
+    call_command("migrate", "ledger", verbosity=0)
+    print(f"ledger benchmark on {where}: {options.events:,} events, {options.subjects:,} subjects")
+    with LoadWatch() as load:
+        lines = bench_all(options)
+    report("ledger: append, integrate, verify, prove", lines, load)
 
+
+def bench_all(options: argparse.Namespace) -> list[str]:
+    """Run every ledger measurement in turn; return the lines to report."""
     from ledger import services
     from ledger.logs import log_find
     from ledger.verification import log_verify
 
-    call_command("migrate", "ledger", verbosity=0)
-    print(f"ledger benchmark on {where}: {options.events:,} events, {options.subjects:,} subjects")
-    print(f"  baseline (raw 5-row INSERT transactions, one client): {bench_baseline():,.0f} rows/s")
-    seconds = bench_append(options.events, options.subjects)
-    print(f"  append (one process, 4 purposes per choice): {_rate(options.events, seconds)} events")
+    seconds, timings = bench_append(options.events, options.subjects)
+    baseline_seconds, baseline_timings = bench_baseline()
+    rate, baseline_rate = options.events / seconds, options.events / baseline_seconds
+    lines = []
+    for name, events_s, ms in (
+        ("append (event_append, one process)", rate, timings),
+        ("baseline: the same rows, raw INSERT transactions", baseline_rate, baseline_timings),
+    ):
+        lines.append(f"  {name:<50}{events_s:>9,.0f} events/s, per choice p50 {percentile(ms, 50):.2f} ms, "
+                     f"p99 {percentile(ms, 99):.2f} ms")  # fmt: skip
+    lines.append(f"  events/s: {ratio(rate, baseline_rate)}")
+    lines.append(f"  p99 per choice: {ratio(percentile(timings, 99), percentile(baseline_timings, 99))}")
     started = time.perf_counter()
     added = services.log_integrate(site="bench", checkpoint_force=True)
-    print(f"  integrate: {_rate(added, time.perf_counter() - started)} leaves")
+    lines.append(f"  integrate: {_rate(added, time.perf_counter() - started)} leaves")
     log = log_find("bench")
     assert log is not None
     started = time.perf_counter()
     result = log_verify(log)
-    print(f"  full verify: {_rate(added, time.perf_counter() - started)} events ({result})")
+    lines.append(f"  full verify: {_rate(added, time.perf_counter() - started)} events ({result})")
     ms, hashes, size = bench_proofs("bench", options.samples)
-    print(f"  inclusion proof at {added:,} leaves: {ms:.2f} ms each, {hashes} hashes = {size} bytes (binary)")
+    lines.append(f"  inclusion proof at {added:,} leaves: {ms:.2f} ms each, {hashes} hashes = {size} bytes (binary)")
     if options.million:
-        bench_million(options.million, options.samples)
+        lines.extend(bench_million(options.million, options.samples))
+    return lines
 
 
 if __name__ == "__main__":

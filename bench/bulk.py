@@ -1,0 +1,107 @@
+"""Load many choices fast for the read benches: PostgreSQL COPY of rows the ledger itself encodes.
+
+Each choice becomes exactly the rows the append path writes (a subject mapping, one event per
+purpose with its queued leaf hash, one state row per purpose), built with the ledger's own functions
+(`key_of`, `uuid7`, `event_text_bytes`, `merkle.leaf_hash`, `rows_insert`); the ledger's
+integrator then gives them leaves and signs a checkpoint, so `verify_ledger` checks the result like
+any other log. No evidence and no webhooks: the read benches need neither.
+"""
+
+import multiprocessing
+import random
+import secrets
+import time
+from collections.abc import Callable
+from datetime import timedelta
+from typing import Any
+
+from django.db import connections, transaction
+from django.utils import timezone
+
+from consent.models import Site, Subject
+from ledger import merkle, services
+from ledger.canonical import event_text_bytes, timestamp
+from ledger.choices import kind_derive
+from ledger.ids import now_ns, ns_datetime, uuid7
+from ledger.logs import key_of, log_get_or_create
+from ledger.models import Event, PendingLeaf, State
+from ledger.projection import EVENT_COLUMNS
+from ledger.rows import Insert, rows_insert
+
+CHUNK = 20_000
+_STATE_FIELDS = (
+    "log", "subject_key", "purpose", "granted", "kind", "source", "since", "expires_at", "event_id", "receipt_id"
+)  # fmt: skip
+_SUBJECT_FIELDS = ("site", "external_id", "kind", "pseudonym", "ledger_key", "created_at")
+
+
+def _chunk_load(site_key: str, numbers: range, seed: int, external_id: Callable[[int], str]) -> int:
+    """Write the rows of one choice per subject number, in one transaction; return how many events."""
+    site = Site.objects.get(key=site_key)
+    log = log_get_or_create(site.key)
+    version = site.banner_versions.order_by("-number").first()
+    banner_version = version.content_hash if version else ""
+    lifetime = timedelta(days=site.consent_lifetime_days)
+    rng = random.Random(seed)
+    subjects: list[tuple[Any, ...]] = []
+    events: list[tuple[Any, ...]] = []
+    pending: list[tuple[Any, ...]] = []
+    states: list[tuple[Any, ...]] = []
+    created_at = timezone.now()
+    for n in numbers:
+        pseudonym = secrets.token_hex(16)
+        key = key_of(log, pseudonym)
+        subjects.append((site.id, external_id(n), Subject.Kind.VISITOR, pseudonym, key, created_at))
+        ns = now_ns()
+        recorded_at = ns_datetime(ns)
+        expires_at = recorded_at + lifetime
+        # One choice shares its timestamps: format them once, as event_text_bytes takes them.
+        recorded_text, expires_text = timestamp(recorded_at), timestamp(expires_at)
+        receipt_id = uuid7(ns)
+        receipt_text = str(receipt_id)
+        # Everybody grants marketing, so its audience is every subject.
+        decisions = {"analytics": rng.random() < 0.6, "essential": True, "marketing": True, "personalization": True}
+        for purpose, granted in decisions.items():
+            event_id = uuid7(ns)
+            kind = kind_derive(granted=granted, previously_granted=False)
+            expires = expires_at if granted else None
+            events.append((log.id, event_id, key, purpose, granted, kind, "banner", "custom", banner_version, "", "en",
+                           recorded_at, recorded_at, expires, receipt_id, "", None))  # fmt: skip
+            canonical = event_text_bytes(
+                event_id=str(event_id), site=log.site, subject_key=key, purpose=purpose, granted=granted, kind=kind,
+                source="banner", method="custom", banner_version=banner_version, jurisdiction="", locale="en",
+                occurred_at=recorded_text, recorded_at=recorded_text, expires_at=expires_text if granted else None,
+                receipt_id=receipt_text, evidence_hash="", idempotency_key="",
+            )  # fmt: skip
+            pending.append((event_id, log.id, merkle.leaf_hash(canonical)))
+            # A subject's first event is its whole state for that purpose (state_step with no previous row).
+            states.append((log.id, key, purpose, granted, kind, "banner", recorded_at, expires, event_id, receipt_id))
+    with transaction.atomic():
+        rows_insert(Insert(Subject, _SUBJECT_FIELDS, subjects))
+        rows_insert(Insert(Event, ("log", *EVENT_COLUMNS), events))
+        rows_insert(Insert(PendingLeaf, ("event", "log", "leaf_hash"), pending))
+        rows_insert(Insert(State, _STATE_FIELDS, states))
+    return len(events)
+
+
+def _chunk_run(job: tuple[str, range, int, Callable[[int], str]]) -> int:
+    return _chunk_load(*job)
+
+
+def choices_load(
+    site: Site, start: int, stop: int, *, external_id: Callable[[int], str], processes: int = 2
+) -> dict[str, float]:
+    """Record one four-purpose choice for subjects start..stop-1 in bulk; integrate and sign; return timings."""
+    jobs = [
+        (site.key, range(first, min(first + CHUNK, stop)), first, external_id) for first in range(start, stop, CHUNK)
+    ]
+    started = time.perf_counter()
+    # Forked workers open connections of their own; the parent's must not be shared with them.
+    connections.close_all()
+    with multiprocessing.get_context("fork").Pool(processes) as pool:
+        events = sum(pool.imap_unordered(_chunk_run, jobs))
+    loaded = time.perf_counter() - started
+    started = time.perf_counter()
+    leaves = services.log_integrate(site=site.key, checkpoint_force=True)
+    integrated = time.perf_counter() - started
+    return {"events": events, "load_s": loaded, "leaves": leaves, "integrate_s": integrated}
