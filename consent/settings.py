@@ -94,7 +94,7 @@ CSRF_TRUSTED_ORIGINS = env_list("CSRF_TRUSTED_ORIGINS", [])
 PUBLIC_BASE_URL = env_str("ASSENT_PUBLIC_BASE_URL", "").rstrip("/")
 
 INSTALLED_APPS = [
-    "django.contrib.admin",
+    "consent.console.apps.ConsoleAdminConfig",
     "django.contrib.auth",
     "django.contrib.contenttypes",
     "django.contrib.sessions",
@@ -111,6 +111,7 @@ INSTALLED_APPS = [
     "consent.hooks",
     "consent.api",
     "consent.accounts",
+    "consent.console",
 ]
 
 MIDDLEWARE = [
