@@ -9,7 +9,9 @@ os.environ.setdefault("DJANGO_SETTINGS_MODULE", "consent.settings")
 
 app = Celery("assent")
 app.config_from_object("django.conf:settings", namespace="CELERY")
-app.autodiscover_tasks(["ledger", "consent", "consent.banner", "consent.hooks", "consent.api", "consent.accounts"])
+app.autodiscover_tasks(
+    ["ledger", "consent", "consent.banner", "consent.hooks", "consent.api", "consent.accounts", "consent.console"]
+)
 
 
 @task_prerun.connect

@@ -215,6 +215,8 @@ CELERY_BEAT_SCHEDULE: dict[str, dict[str, object]] = {
     "ledger-integrate": {"task": "ledger.tasks.log_integrate_all", "schedule": 2.0},
     "consent-expire": {"task": "consent.tasks.consent_expire_due", "schedule": 300.0},
     "hooks-sweep": {"task": "consent.hooks.tasks.delivery_sweep", "schedule": 15.0},
+    "console-rollups": {"task": "consent.console.tasks.rollups_fold_all", "schedule": 60.0},
+    "console-ledger-check": {"task": "consent.console.tasks.ledger_check_all", "schedule": 86400.0},
 }
 
 # --- The ledger -----------------------------------------------------------------------------------
