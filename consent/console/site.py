@@ -76,9 +76,17 @@ class ConsoleSite(admin.AdminSite):
         return console_csp(super().logout)(request, extra_context)
 
     def get_urls(self) -> list[URLResolver | URLPattern]:
+        from consent.console import preview
         from consent.console.dashboard import views
 
         return [
+            path(
+                "sites/<str:site_key>/preview/<str:locale>/<str:layer>/",
+                self.admin_view(preview.preview_page),
+                name="console_preview",
+            ),
+            # Loaded by the sandboxed preview frame, which has no session: a signed token stands in.
+            path("sites/<str:site_key>/preview.js", preview.preview_script, name="console_preview_script"),
             path("sites/<str:site_key>/dashboard/", self.admin_view(views.dashboard), name="console_dashboard"),
             path(
                 "sites/<str:site_key>/dashboard.csv", self.admin_view(views.dashboard_csv), name="console_dashboard_csv"

@@ -102,3 +102,30 @@ def test_the_dashboard_has_no_accessibility_violations(browser, live, demo_dashb
         assert page.evaluate(run) == []
     finally:
         context.close()
+
+
+def test_the_publish_page_previews_each_locale_and_layer_with_the_real_banner(page, live, demo_dashboard, tmp_path):
+    from consent.models import BannerText
+
+    page.add_init_script(CSP_WATCH)
+    sign_in(page, live)
+    page.goto(f"{live}/admin/consent/site/{demo_dashboard.pk}/publish/")
+    texts = {text.locale: text for text in BannerText.objects.filter(site=demo_dashboard)}
+    frames = page.locator("iframe[sandbox]")
+    assert frames.count() == 2 * len(demo_dashboard.locales)
+    for index in range(frames.count()):
+        frame = frames.nth(index)
+        assert frame.get_attribute("sandbox") == "allow-scripts"
+        src = frame.get_attribute("src")
+        locale, layer = src.rstrip("/").split("/")[-2:]
+        inside = page.frame_locator("iframe[sandbox]").nth(index)
+        heading = "#assent-pt" if layer == "preferences" else "#assent-t"
+        wanted = texts[locale].preferences_title if layer == "preferences" else texts[locale].title
+        assert inside.locator(heading).inner_text(timeout=10_000) == wanted
+    assert page.evaluate("window.__csp") == []
+    previews = [frame for frame in page.frames if "/preview/" in frame.url]
+    assert len(previews) == frames.count()
+    assert [frame.evaluate("window.__csp") for frame in previews] == [[]] * len(previews)
+    # The frames are opaque origins: none of them can read the console's page.
+    assert page.evaluate("[...document.querySelectorAll('iframe')].every((f) => f.contentDocument === null)")
+    page.screenshot(path=str(tmp_path / "publish.png"), full_page=True)

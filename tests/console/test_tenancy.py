@@ -138,9 +138,12 @@ def test_it_walks_every_admin_url_and_shows_acme_only_to_whom_it_may(visitor, ac
 
     dashboard = client.get(reverse("admin:console_dashboard", args=[acme.site.key]))
     dashboard_csv = client.get(reverse("admin:console_dashboard_csv", args=[acme.site.key]))
-    visited |= {"console_dashboard", "console_dashboard_csv"}
+    preview = client.get(reverse("admin:console_preview", args=[acme.site.key, "en", "banner"]))
+    preview_script = client.get(reverse("admin:console_preview_script", args=[acme.site.key]))
+    visited |= {"console_dashboard", "console_dashboard_csv", "console_preview", "console_preview_script"}
     expected = 200 if who == "analyst" else 404
-    assert (dashboard.status_code, dashboard_csv.status_code) == (expected, expected)
+    assert (dashboard.status_code, dashboard_csv.status_code, preview.status_code) == (expected,) * 3
+    assert preview_script.status_code == 404  # only with the signed token a preview page hands out
 
     visited.add("autocomplete")
     for model in admin.site._registry:
