@@ -12,6 +12,8 @@ from django.template.response import TemplateResponse
 from django.urls import path, reverse
 
 from consent import services
+from consent.console.roles import Role
+from consent.console.scoping import ConsoleAdmin, ConsoleStackedInline, ConsoleTabularInline
 from consent.models import (
     BannerText,
     BannerVersion,
@@ -24,46 +26,63 @@ from consent.models import (
 )
 
 
-class MembershipInline(admin.TabularInline):
+class MembershipInline(ConsoleTabularInline):
     model = Membership
+    tenant_path = "organization"
+    console_view_role = console_write_role = Role.OWNER
+    console_user_fields = ("user",)
     extra = 0
     autocomplete_fields = ["user"]
 
 
 @admin.register(Organization)
-class OrganizationAdmin(admin.ModelAdmin):
+class OrganizationAdmin(ConsoleAdmin):
+    tenant_path = ""
+    console_view_role = Role.ANALYST
+    console_write_role = Role.OWNER
+    console_can_add = False
     list_display = ["name", "created_at"]
     search_fields = ["name"]
     inlines = [MembershipInline]
 
 
-class PurposeTranslationInline(admin.StackedInline):
+class PurposeTranslationInline(ConsoleStackedInline):
     model = PurposeTranslation
+    tenant_path = "purpose__site__organization"
+    console_view_role = Role.ANALYST
     extra = 0
 
 
 @admin.register(Purpose)
-class PurposeAdmin(admin.ModelAdmin):
+class PurposeAdmin(ConsoleAdmin):
+    tenant_path = "site__organization"
+    console_view_role = Role.ANALYST
     list_display = ["slug", "site", "legal_basis", "required", "sale_share", "order"]
     list_filter = ["site", "legal_basis", "required", "sale_share"]
     search_fields = ["slug", "site__key"]
     inlines = [PurposeTranslationInline]
 
 
-class PurposeInline(admin.TabularInline):
+class PurposeInline(ConsoleTabularInline):
     model = Purpose
+    tenant_path = "site__organization"
+    console_view_role = Role.ANALYST
     extra = 0
     show_change_link = True
     fields = ["slug", "legal_basis", "required", "sale_share", "order", "consent_mode_signals", "cookies", "vendors"]
 
 
-class BannerTextInline(admin.StackedInline):
+class BannerTextInline(ConsoleStackedInline):
     model = BannerText
+    tenant_path = "site__organization"
+    console_view_role = Role.ANALYST
     extra = 0
 
 
 @admin.register(Site)
-class SiteAdmin(admin.ModelAdmin):
+class SiteAdmin(ConsoleAdmin):
+    tenant_path = "organization"
+    console_view_role = Role.ANALYST
     list_display = ["name", "key", "organization", "default_locale", "consent_lifetime_days", "honour_gpc"]
     list_filter = ["organization", "honour_gpc"]
     search_fields = ["name", "key"]
@@ -92,7 +111,7 @@ class SiteAdmin(admin.ModelAdmin):
 
     def publish_view(self, request: HttpRequest, site_id: int) -> HttpResponse:
         """Show what publishing would change; publish on confirmation."""
-        site = get_object_or_404(Site, pk=site_id)
+        site = get_object_or_404(self.get_queryset(request), pk=site_id)
         if not self.has_change_permission(request, site):
             return HttpResponse(status=403)
         change_url = reverse("admin:consent_site_change", args=[site.pk])
@@ -125,8 +144,11 @@ class SiteAdmin(admin.ModelAdmin):
 
 
 @admin.register(BannerVersion)
-class BannerVersionAdmin(admin.ModelAdmin):
+class BannerVersionAdmin(ConsoleAdmin):
     """Versions are evidence of what visitors saw: they can be read, never changed."""
+
+    tenant_path = "site__organization"
+    console_view_role = Role.ANALYST
 
     list_display = ["site", "number", "material", "short_hash", "published_at", "published_by"]
     list_filter = ["site", "material"]
@@ -147,7 +169,8 @@ class BannerVersionAdmin(admin.ModelAdmin):
 
 
 @admin.register(Subject)
-class SubjectAdmin(admin.ModelAdmin):
+class SubjectAdmin(ConsoleAdmin):
+    tenant_path = "site__organization"
     list_display = ["external_id", "site", "kind", "linked_to", "created_at"]
     list_filter = ["site", "kind"]
     search_fields = ["external_id"]

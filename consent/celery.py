@@ -10,7 +10,16 @@ os.environ.setdefault("DJANGO_SETTINGS_MODULE", "consent.settings")
 app = Celery("assent")
 app.config_from_object("django.conf:settings", namespace="CELERY")
 app.autodiscover_tasks(
-    ["ledger", "consent", "consent.banner", "consent.hooks", "consent.api", "consent.accounts", "consent.dsr"]
+    [
+        "ledger",
+        "consent",
+        "consent.banner",
+        "consent.hooks",
+        "consent.api",
+        "consent.accounts",
+        "consent.dsr",
+        "consent.console",
+    ]
 )
 
 

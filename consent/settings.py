@@ -106,7 +106,7 @@ CSRF_TRUSTED_ORIGINS = env_list("CSRF_TRUSTED_ORIGINS", [])
 PUBLIC_BASE_URL = env_str("ASSENT_PUBLIC_BASE_URL", "").rstrip("/")
 
 INSTALLED_APPS = [
-    "django.contrib.admin",
+    "consent.console.apps.ConsoleAdminConfig",
     "django.contrib.auth",
     "django.contrib.contenttypes",
     "django.contrib.sessions",
@@ -125,6 +125,7 @@ INSTALLED_APPS = [
     "consent.accounts",
     "consent.regions",
     "consent.dsr",
+    "consent.console",
 ]
 
 MIDDLEWARE = [
@@ -233,6 +234,8 @@ CELERY_BEAT_SCHEDULE: dict[str, dict[str, object]] = {
     "dsr-expire-unverified": {"task": "consent.dsr.tasks.requests_expire_unverified", "schedule": 3600.0},
     "dsr-due-soon": {"task": "consent.dsr.tasks.requests_due_soon_notify", "schedule": 86400.0},
     "dsr-access-log-purge": {"task": "consent.dsr.tasks.access_log_purge", "schedule": 3600.0},
+    "console-rollups": {"task": "consent.console.tasks.rollups_fold_all", "schedule": 60.0},
+    "console-ledger-check": {"task": "consent.console.tasks.ledger_check_all", "schedule": 86400.0},
 }
 
 # --- The ledger -----------------------------------------------------------------------------------

@@ -11,6 +11,7 @@ from dataclasses import asdict, dataclass
 from datetime import datetime
 from typing import Any
 
+from django.db.models import Count
 from django.utils import timezone
 
 from ledger import merkle
@@ -19,9 +20,9 @@ from ledger.errors import ProofUnavailable
 from ledger.keys import PublicKey
 from ledger.keys import public_keys as _public_keys
 from ledger.logs import key_of, log_find
-from ledger.models import Checkpoint, Event, Leaf, Log, State
+from ledger.models import Checkpoint, Event, Leaf, Log, PendingLeaf, State
 from ledger.projection import FOLD_COLUMNS, StateRow, state_fold
-from ledger.tree import consistency_proof, inclusion_proof, root_at
+from ledger.tree import consistency_proof, inclusion_proof, root_at, tree_size
 
 _EVENT_FIELDS = (
     "id",
@@ -370,3 +371,37 @@ def prove_consistency(*, site: str, size1: int, size2: int) -> ConsistencyProof:
 def public_keys() -> list[PublicKey]:
     """Return the keys that verify this server's checkpoints and receipts, current first."""
     return _public_keys()
+
+
+@dataclass(frozen=True)
+class LogHealth:
+    """How far a site's log has come: leaves in it, events waiting for a leaf, the oldest waiting."""
+
+    size: int
+    pending: int
+    oldest_pending_at: datetime | None
+
+
+def log_health(*, site: str) -> LogHealth | None:
+    """Return a site's log size and integration backlog (None: no log yet)."""
+    log = log_find(site)
+    if log is None:
+        return None
+    waiting = PendingLeaf.objects.filter(log=log)
+    oldest = waiting.order_by("event_id").values_list("event__recorded_at", flat=True).first()
+    return LogHealth(size=tree_size(log.id), pending=waiting.count(), oldest_pending_at=oldest)
+
+
+def state_counts(*, site: str) -> dict[str, tuple[int, int]]:
+    """Return per purpose (subjects granting, subjects with any decision), from the projection."""
+    log = log_find(site)
+    if log is None:
+        return {}
+    counts: dict[str, list[int]] = {}
+    rows = State.objects.filter(log=log).values_list("purpose", "granted").annotate(n=Count("id")).order_by()
+    for purpose, granted, n in rows:
+        pair = counts.setdefault(purpose, [0, 0])
+        pair[1] += n
+        if granted:
+            pair[0] += n
+    return {purpose: (pair[0], pair[1]) for purpose, pair in counts.items()}

@@ -1,21 +1,17 @@
 """Erasures in the admin: read-only, because they are the record that a request was carried out."""
 
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from django.contrib import admin
 from django.http import HttpRequest
 
 from consent.accounts.models import Erasure
-
-# ModelAdmin is generic only in the type stubs.
-if TYPE_CHECKING:
-    _Admin = admin.ModelAdmin[Erasure]
-else:
-    _Admin = admin.ModelAdmin
+from consent.console.scoping import ConsoleAdmin
 
 
 @admin.register(Erasure)
-class ErasureAdmin(_Admin):
+class ErasureAdmin(ConsoleAdmin):
+    tenant_path = "site__organization"
     list_display = ["site", "erased_at", "source", "subjects", "evidence_rows", "retain_until", "receipt_id"]
     list_filter = ["site", "source"]
     date_hierarchy = "erased_at"

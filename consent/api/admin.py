@@ -9,6 +9,8 @@ from django.utils import timezone
 
 from consent.api import services
 from consent.api.models import ApiKey, Scope
+from consent.console.roles import Role
+from consent.console.scoping import ConsoleAdmin
 from consent.models import Site
 
 
@@ -32,7 +34,9 @@ class ApiKeyForm(forms.ModelForm):
 
 
 @admin.register(ApiKey)
-class ApiKeyAdmin(admin.ModelAdmin):
+class ApiKeyAdmin(ConsoleAdmin):
+    tenant_path = "organization"
+    console_view_role = console_write_role = Role.OWNER
     form = ApiKeyForm
     list_display = [
         "name",

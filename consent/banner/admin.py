@@ -1,21 +1,17 @@
 """Read-only admin for the daily banner counters: what was shown, and what visitors chose."""
 
-from typing import TYPE_CHECKING
-
 from django.contrib import admin
 from django.http import HttpRequest
 
 from consent.banner.models import DailyCount
-
-# ModelAdmin is generic only in the type stubs.
-if TYPE_CHECKING:
-    _Admin = admin.ModelAdmin[DailyCount]
-else:
-    _Admin = admin.ModelAdmin
+from consent.console.roles import Role
+from consent.console.scoping import ConsoleAdmin
 
 
 @admin.register(DailyCount)
-class DailyCountAdmin(_Admin):
+class DailyCountAdmin(ConsoleAdmin):
+    tenant_path = "site__organization"
+    console_view_role = Role.ANALYST
     list_display = ["day", "site", "locale", "version_short", "shown", "accept_all", "reject_all", "custom", "other"]
     list_filter = ["site", "locale", "day"]
     date_hierarchy = "day"

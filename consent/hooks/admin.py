@@ -9,6 +9,7 @@ from django.http import HttpRequest
 from django.urls import reverse
 from django.utils.html import format_html
 
+from consent.console.scoping import ConsoleAdmin, ConsoleTabularInline
 from consent.hooks import guard, services
 from consent.hooks.errors import DestinationInputError
 from consent.hooks.models import ALL_EVENT_TYPES, Attempt, Delivery, Destination, EventType
@@ -45,7 +46,8 @@ class DestinationForm(forms.ModelForm):
 
 
 @admin.register(Destination)
-class DestinationAdmin(admin.ModelAdmin):
+class DestinationAdmin(ConsoleAdmin):
+    tenant_path = "site__organization"
     form = DestinationForm
     list_display = ["__str__", "site", "active", "event_types", "purposes", "failing_since", "deliveries_link"]
     list_filter = ["active", "site"]
@@ -111,8 +113,9 @@ class DestinationAdmin(admin.ModelAdmin):
         self.message_user(request, f"Disabled {len(queryset)} destination(s).")
 
 
-class AttemptInline(admin.TabularInline):
+class AttemptInline(ConsoleTabularInline):
     model = Attempt
+    tenant_path = "delivery__destination__site__organization"
     extra = 0
     can_delete = False
     fields = readonly_fields = ("number", "started_at", "latency_ms", "status_code", "error", "response_body")
@@ -125,8 +128,10 @@ class AttemptInline(admin.TabularInline):
 
 
 @admin.register(Delivery)
-class DeliveryAdmin(admin.ModelAdmin):
+class DeliveryAdmin(ConsoleAdmin):
     """The delivery log: read-only, since a delivery is a record of what was (or will be) sent."""
+
+    tenant_path = "destination__site__organization"
 
     list_display = [
         "id",

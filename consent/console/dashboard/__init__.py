@@ -1,0 +1,1 @@
+"""Each site's dashboard: the banner funnel, consent per purpose, propagation and ledger health."""
