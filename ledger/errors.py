@@ -30,6 +30,10 @@ class UnknownTerm(LedgerInputError):
     """A source, kind or method is not one of the documented values."""
 
 
+class IdempotencyConflict(LedgerInputError):
+    """An idempotency key already stands for a different request in its scope (HTTP 409)."""
+
+
 class LedgerIntegrityError(RuntimeError):
     """The stored log contradicts itself or a signed checkpoint; nothing was signed."""
 

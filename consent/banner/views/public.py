@@ -19,6 +19,7 @@ from consent.banner import selectors, services
 from consent.banner.views.http import cached_response, error_response, limit_client, limit_site
 from consent.models import Site
 from consent.services import ConsentInputError
+from ledger.services import IdempotencyConflict
 
 MAX_BODY = 16 * 1024
 MAX_IMPRESSION_BODY = 512
@@ -197,6 +198,9 @@ class ConsentCreateView(View):
                 idempotency_key=valid.get("idempotency_key"),
                 occurred_at=valid.get("occurred_at"),
             )
+        except IdempotencyConflict as exc:
+            message = f"{exc.field}: {exc.message}"
+            return error_response(409, "idempotency_conflict", message, {exc.field: [exc.message]})
         except ConsentInputError as exc:
             return _invalid({exc.field: [exc.message]})
         body = dict(self.OutputSerializer(receipt).data)
