@@ -126,6 +126,9 @@ def export_verify(lines: Iterable[str], keys: list[Ed25519PublicKey]) -> Summary
             pending += 1
     if roots is None:
         roots, position = _checkpoint_roots(header, notes, keys), 0
+    if not roots:
+        # Leaves without a signed root prove nothing: anyone could have written them.
+        raise _fail(site, "the export holds no signed checkpoint, so nothing in it is signed")
     if builder.size != header.get("size"):
         raise _fail(site, f"the export holds {builder.size} leaves but its header says {header.get('size')}")
     if position != len(roots):
