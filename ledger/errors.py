@@ -40,3 +40,7 @@ class LedgerIntegrityError(RuntimeError):
 
 class ProofUnavailable(LookupError):
     """No proof can be given yet: the event or size is not covered by a signed checkpoint."""
+
+
+class ReceiptUnknown(LookupError):
+    """No receipt of this site has that id, or the signature offered for it does not match."""
