@@ -1,10 +1,13 @@
 """The visitor's receipt bundle: public, for the holder of the receipt's signature only, rate limited."""
 
+import gzip
 import json
 import uuid
+from pathlib import Path
 from urllib.parse import urlencode
 
 import pytest
+from django.conf import settings
 from django.test import override_settings
 
 from ledger.keys import verification_keys
@@ -80,3 +83,8 @@ def test_guessing_signatures_is_rate_limited(client, site):
     statuses = [_bundle(client, receipt["receipt"], f"{'A' * 86}{n:02d}").status_code for n in range(12)]
     assert statuses[0] == 404
     assert statuses[-1] == 429
+
+
+def test_the_banner_with_its_receipt_link_stays_within_its_7_kb_gzip_budget():
+    bundle = Path(settings.BASE_DIR) / "static" / "banner" / "dist" / "assent.js"
+    assert len(gzip.compress(bundle.read_bytes(), 9, mtime=0)) <= 7 * 1024
