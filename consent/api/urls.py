@@ -39,7 +39,7 @@ site_patterns = [
     path("ledger/checkpoints", ledger.CheckpointsView.as_view(), name="api-checkpoints"),
     path("ledger/proofs/inclusion", ledger.InclusionProofView.as_view(), name="api-proof-inclusion"),
     path("ledger/proofs/consistency", ledger.ConsistencyProofView.as_view(), name="api-proof-consistency"),
-    path("ledger/receipts/<uuid:receipt>", ledger.ReceiptBundleView.as_view(), name="api-receipt-bundle"),
+    path("ledger/receipts/<str:receipt>", ledger.ReceiptBundleView.as_view(), name="api-receipt-bundle"),
 ]
 
 urlpatterns = [

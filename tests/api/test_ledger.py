@@ -109,6 +109,7 @@ def test_a_receipt_bundle_is_pending_until_signed_and_unknown_receipts_are_404(a
     assert pending.status_code == 202
     assert pending.json()["status"] == "pending"
     assert int(pending["Retry-After"]) > 0
-    missing = api.get(f"{BASE}/receipts/{uuid.uuid4()}")
-    assert missing.status_code == 404
-    assert missing.json()["error"]["code"] == "not_found"
+    for unknown in (uuid.uuid4(), "not-a-receipt"):
+        missing = api.get(f"{BASE}/receipts/{unknown}")
+        assert missing.status_code == 404
+        assert missing.json()["error"]["code"] == "not_found"

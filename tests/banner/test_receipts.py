@@ -68,6 +68,7 @@ def test_without_the_receipts_signature_a_stranger_learns_nothing(client, site):
         response = _bundle(client, receipt["receipt"], signature)
         assert response.status_code == 404
         assert response.json()["error"]["code"] == "not_found"
+    assert _bundle(client, "not-a-receipt", receipt["signature"]).json()["error"]["code"] == "not_found"
     unknown = _bundle(client, uuid.uuid4(), receipt["signature"])
     assert unknown.status_code == 404
     assert unknown.content == _bundle(client, receipt["receipt"], other["signature"]).content

@@ -263,7 +263,7 @@ class ReceiptBundleView(SiteApiView):
             ),
         ],
     )
-    def get(self, request: Request, site_key: str, receipt: uuid.UUID) -> Response:
+    def get(self, request: Request, site_key: str, receipt: str) -> Response:
         try:
             bundle = ledger_selectors.receipt_bundle(site=self.site.key, receipt_id=receipt)
         except ReceiptUnknown:

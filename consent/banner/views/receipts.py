@@ -5,8 +5,6 @@ banner received with the receipt and nobody else did): receipt ids are time-orde
 must not be able to walk them. A wrong signature and an unknown id get the same 404.
 """
 
-import uuid
-
 from django.conf import settings
 from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.views.decorators.http import require_safe
@@ -20,7 +18,7 @@ SIGNATURE_MAX = 128
 
 
 @require_safe
-def receipt_bundle(request: HttpRequest, key: str, receipt: uuid.UUID) -> HttpResponse:
+def receipt_bundle(request: HttpRequest, key: str, receipt: str) -> HttpResponse:
     """Return the portable, offline-verifiable bundle of the visitor's receipt, or 202 while it is pending."""
     if refused := limit_client(request, scope="receipts", read=True):
         return refused
@@ -43,7 +41,7 @@ def receipt_bundle(request: HttpRequest, key: str, receipt: uuid.UUID) -> HttpRe
         bundle,
         json_dumps_params={"separators": (",", ":"), "ensure_ascii": False},
         headers={
-            "Content-Disposition": f'attachment; filename="receipt-{receipt}.json"',
+            "Content-Disposition": f'attachment; filename="receipt-{bundle["receipt"]}.json"',
             # The bundle only grows more recent checkpoints; nothing in it may be shared by caches.
             "Cache-Control": "private, no-store",
         },
