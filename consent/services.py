@@ -17,7 +17,7 @@ from consent.hooks import services as hooks_services
 from consent.models import BannerText, BannerVersion, Organization, Purpose, Site, Subject
 from consent.regions.selectors import regulations_content
 from ledger import services as ledger_services
-from ledger.services import Receipt
+from ledger.services import IdempotencyConflict, Receipt
 
 
 class ConsentInputError(ValueError):
@@ -246,6 +246,7 @@ def consent_record(
     evidence: Mapping[str, Any] | None = None,
     jurisdiction: str = "",
     subject_kind: str = Subject.Kind.VISITOR,
+    channel: str = "system",
 ) -> tuple[Subject, Receipt]:
     """Append one choice to the ledger and queue its webhooks, in one transaction.
 
@@ -285,10 +286,13 @@ def consent_record(
                 jurisdiction=jurisdiction,
                 occurred_at=occurred_at,
                 idempotency_key=idempotency_key,
+                channel=channel,
                 evidence=evidence,
                 known_purposes=purposes.keys(),
                 lifetime=timedelta(days=site.consent_lifetime_days),
             )
+        except IdempotencyConflict:
+            raise  # not bad input but a clash with an earlier request: the HTTP layer answers 409
         except ValueError as exc:
             raise ConsentInputError(getattr(exc, "field", "choices"), str(exc)) from exc
         if not receipt.replayed:

@@ -14,6 +14,8 @@ from django.db import connection
 
 from ledger.canonical import canonical_json
 from ledger.choices import Choice, kind_derive
+from ledger.errors import IdempotencyConflict
+from ledger.idempotency import key_find, key_insert, request_fingerprint
 from ledger.ids import now_ns, ns_datetime, uuid7
 from ledger.models import Event, Evidence, Log, PendingLeaf, State
 from ledger.projection import EVENT_COLUMNS, FOLD_COLUMNS, StateRow, event_row_bytes, state_fold, state_step
@@ -82,7 +84,7 @@ def _evidence_hash(insert: Insert) -> str:
     return hashlib.sha256(salt + canonical_json(data)).hexdigest()
 
 
-def choice_write(log: Log, key: str, choice: Choice) -> Receipt:
+def choice_write(log: Log, key: str, choice: Choice, channel: str) -> Receipt:
     """Write one checked choice (inside the caller's atomic block) and return its signed receipt."""
     # Row locks on this subject's state serialize its appends, so event ids follow the order of writes.
     stored = _states_locked(log, key)
@@ -100,7 +102,8 @@ def choice_write(log: Log, key: str, choice: Choice) -> Receipt:
     ]
     leaves = [_leaf_hash(log.site, event) for event in events]
     states = [_state_after(stored.get(event[2]), event) for event in events]
-    _rows_write(log, key, events, leaves, evidence, states, stored)
+    keyed = key_insert(log, key, channel, choice, receipt_id, recorded_at)
+    _rows_write(log, key, events, leaves, [evidence, keyed], states, stored)
     state = {purpose: row.granted for purpose, row in stored.items()}
     state.update({row.purpose: row.granted for row in states})
     return receipt_sign(
@@ -128,8 +131,8 @@ def _event(
     """Return one purpose's event row in EVENT_COLUMNS order."""
     granted = choice.decisions[purpose]
     kind = choice.kind or kind_derive(granted=granted, previously_granted=bool(previous and previous.granted))
-    # The idempotency key goes on the first event only (purposes are sorted, so that is the first
-    # purpose), so one unique index refuses a second choice under the key whatever it decides.
+    # The idempotency key is recorded on the first event only (purposes are sorted, so that is the
+    # first purpose); IdempotencyKey is what refuses a second choice under it.
     first = purpose == min(choice.decisions)
     return (
         event_id,
@@ -156,18 +159,18 @@ def _rows_write(
     key: str,
     events: list[tuple[Any, ...]],
     leaves: list[bytes],
-    evidence: Insert,
+    beside: list[Insert],
     states: list[StateRow],
     stored: dict[str, StateRow],
 ) -> None:
-    """Insert the events, their queue rows, the evidence and the new projection rows in one go."""
+    """Insert the events, their queue rows, the evidence and key rows and the new projection rows in one go."""
     state_fields = ("log", "subject_key", *_STATE_FIELDS)
     pending = [(event[0], log.id, leaf) for event, leaf in zip(events, leaves, strict=True)]
     inserts_run(
         [
             Insert(Event, ("log", *EVENT_COLUMNS), [(log.id, *event) for event in events]),
             Insert(PendingLeaf, ("event", "log", "leaf_hash"), pending),
-            evidence,
+            *beside,
             # New rows are plain inserts: if a concurrent append created one first, this fails and the append retries.
             Insert(State, state_fields, [(log.id, key, *_state_values(s)) for s in states if s.purpose not in stored]),
             Insert(
@@ -191,14 +194,28 @@ def _state_values(row: StateRow) -> tuple[Any, ...]:
     return (row.purpose, row.granted, row.kind, row.source, row.since, row.expires_at, row.event_id, row.receipt_id)
 
 
-def receipt_replay(log: Log, idempotency_key: str) -> Receipt | None:
-    """Return the receipt first given for an idempotency key, rebuilt from its events, or None."""
-    keyed = Event.objects.filter(log=log, idempotency_key=idempotency_key)
-    first = keyed.values_list("subject_key", "receipt_id").first()
-    if first is None:
+def receipt_replay(log: Log, key: str, choice: Choice, channel: str) -> Receipt | None:
+    """Return the receipt first given under the choice's idempotency key in its scope, or None.
+
+    Raise IdempotencyConflict when the key was first given with a different request.
+    """
+    if choice.idempotency_key is None:
         return None
-    choice = Event.objects.filter(log=log, subject_key=first[0], receipt_id=first[1]).order_by("id")
-    rows = list(choice.values_list(*EVENT_COLUMNS))
+    found = key_find(log, key, channel, choice.idempotency_key)
+    if found is None:
+        return None
+    receipt_id, fingerprint = found
+    if fingerprint != request_fingerprint(choice):
+        raise IdempotencyConflict("idempotency_key", "was already used for a different request")
+    return receipt_rebuild(log, key, receipt_id, replayed=True)
+
+
+def receipt_rebuild(log: Log, key: str, receipt_id: uuid.UUID, *, replayed: bool) -> Receipt | None:
+    """Return the signed receipt of a stored choice, rebuilt from its events, or None when it has none."""
+    events = Event.objects.filter(log=log, subject_key=key, receipt_id=receipt_id).order_by("id")
+    rows = list(events.values_list(*EVENT_COLUMNS))
+    if not rows:
+        return None
     key, receipt_id, recorded_at = rows[0][1], rows[0][13], rows[0][11]
     ids = [row[0] for row in rows]
     history = Event.objects.filter(log=log, subject_key=key, id__lte=max(ids)).order_by("id")
@@ -214,5 +231,5 @@ def receipt_replay(log: Log, idempotency_key: str) -> Receipt | None:
         events=[(str(row[0]), row[2], _leaf_hash(log.site, row)) for row in rows],
         state={purpose: row.granted for purpose, row in after.items()},
         changed=[p for p in purposes if p not in before or before[p].granted != after[p].granted],
-        replayed=True,
+        replayed=replayed,
     )

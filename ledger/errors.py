@@ -30,9 +30,17 @@ class UnknownTerm(LedgerInputError):
     """A source, kind or method is not one of the documented values."""
 
 
+class IdempotencyConflict(LedgerInputError):
+    """An idempotency key already stands for a different request in its scope (HTTP 409)."""
+
+
 class LedgerIntegrityError(RuntimeError):
     """The stored log contradicts itself or a signed checkpoint; nothing was signed."""
 
 
 class ProofUnavailable(LookupError):
     """No proof can be given yet: the event or size is not covered by a signed checkpoint."""
+
+
+class ReceiptUnknown(LookupError):
+    """No receipt of this site has that id, or the signature offered for it does not match."""

@@ -86,19 +86,11 @@ class Event(AppendOnlyModel):
     expires_at = models.DateTimeField(null=True)
     receipt_id = models.UUIDField()
     evidence_hash = models.CharField(max_length=64, blank=True)
-    # NULL, not "", when absent: the partial unique constraint below then ignores keyless events.
+    # The key the choice was sent with, on its first event only (NULL when absent). What a key may
+    # answer for is decided by IdempotencyKey, which scopes it; this column only records it.
     idempotency_key = models.CharField(max_length=128, null=True)  # noqa: DJ001
 
     class Meta:
-        constraints = [
-            # Serves the replay lookup (log, idempotency_key) and makes a second choice under a key fail.
-            # The key is stored on the first event of its choice only, so one row stands for the choice.
-            models.UniqueConstraint(
-                fields=["log", "idempotency_key"],
-                condition=Q(idempotency_key__isnull=False),
-                name="ledger_event_idempotency_uniq",
-            ),
-        ]
         indexes = [
             # Serves subject_events (newest first), subject_state_at and rebuild_state: one subject's history.
             models.Index(fields=["log", "subject_key", "id"], name="ledger_event_subject_idx"),
@@ -106,6 +98,33 @@ class Event(AppendOnlyModel):
 
     def __str__(self) -> str:
         return str(self.id)
+
+
+class IdempotencyKey(models.Model):
+    """The idempotency key one choice was written under, scoped to its subject and channel.
+
+    Not part of the log: it holds the fingerprint of the request (the canonical hash of what it
+    asked), so the same key with another body is refused instead of answered with this receipt.
+    """
+
+    receipt_id = models.UUIDField(primary_key=True)
+    log = models.ForeignKey(Log, on_delete=models.PROTECT, related_name="+", db_index=False, db_constraint=False)
+    subject_key = models.CharField(max_length=64)
+    channel = models.CharField(max_length=16)
+    idempotency_key = models.CharField(max_length=128)
+    fingerprint = models.CharField(max_length=64)
+    created_at = models.DateTimeField()
+
+    class Meta:
+        constraints = [
+            # Serves the replay lookup and makes a second choice under a key in the same scope fail.
+            models.UniqueConstraint(
+                fields=["log", "subject_key", "channel", "idempotency_key"], name="ledger_idempotency_scope_uniq"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.channel} key {self.idempotency_key}"
 
 
 class PendingLeaf(models.Model):

@@ -15,6 +15,7 @@ from django.db.models import Count
 from django.utils import timezone
 
 from ledger import merkle
+from ledger.bundle import receipt_bundle as receipt_bundle  # the portable proof of one receipt
 from ledger.canonical import timestamp
 from ledger.errors import ProofUnavailable
 from ledger.keys import PublicKey

@@ -16,12 +16,14 @@ from ledger.choices import choice_check, subject_check
 from ledger.errors import (
     EmptyDecisions,
     FutureTimestamp,
+    IdempotencyConflict,
     InvalidSubject,
     LedgerInputError,
     LedgerIntegrityError,
     UnknownPurpose,
     UnknownTerm,
 )
+from ledger.idempotency import channel_check
 from ledger.logs import key_of, log_find, log_get_or_create
 from ledger.models import Evidence
 from ledger.rebuild import StateDifference
@@ -30,6 +32,7 @@ from ledger.receipts import Receipt
 __all__ = [
     "EmptyDecisions",
     "FutureTimestamp",
+    "IdempotencyConflict",
     "InvalidSubject",
     "LedgerInputError",
     "LedgerIntegrityError",
@@ -70,11 +73,17 @@ def event_append(
     jurisdiction: str = "",
     occurred_at: datetime | None = None,
     idempotency_key: str | None = None,
+    channel: str = "system",
     evidence: Mapping[str, Any] | None = None,
     lifetime: timedelta | None = None,
 ) -> Receipt:
-    """Append one choice (one event per purpose, one receipt) and update the projection in one transaction."""
+    """Append one choice (one event per purpose, one receipt) and update the projection in one transaction.
+
+    An idempotency key answers only within (site, subject, channel): the same request again gets the
+    first receipt back (`replayed`), a different request under the same key raises IdempotencyConflict.
+    """
     subject_check(subject)
+    channel_check(channel)
     choice = choice_check(
         site=site,
         decisions=decisions,
@@ -96,11 +105,11 @@ def event_append(
     for attempt in range(1, _ATTEMPTS + 1):
         try:
             with transaction.atomic():
-                return choice_write(log, key, choice)
+                return choice_write(log, key, choice, channel)
         except IntegrityError:
-            # Either the idempotency key was used first (answer with that receipt), or another
-            # append created this subject's first state rows first (try again on top of them).
-            replay = receipt_replay(log, choice.idempotency_key) if choice.idempotency_key else None
+            # Either the idempotency key was used first (answer with that receipt, or refuse a different
+            # request), or another append created this subject's first state rows first (try again).
+            replay = receipt_replay(log, key, choice, channel)
             if replay is not None:
                 return replay
             if attempt == _ATTEMPTS:

@@ -4,14 +4,19 @@ PostgreSQL: a row-level trigger refuses UPDATE and DELETE, and a statement-level
 TRUNCATE of a table that holds rows (emptying an empty table destroys nothing; test databases are
 reset that way). SQLite: triggers refuse UPDATE and DELETE (SQLite has no TRUNCATE).
 
-Only the database owner can drop these triggers, and doing so is exactly what verify_ledger detects.
+The log table itself is protected the same way: a row of ledger_log holds only what is fixed when the
+site's log is created (site, origin, subject secret); its size and root live in the append-only
+leaves, subtrees and checkpoints, so no UPDATE of a log row is ever legitimate.
+
+Only the database owner can drop, disable or rewrite these triggers, and verify_ledger checks that
+every one is present, enabled and exactly as installed here (on PostgreSQL, the function's body too).
 SQLite rebuilds a table to alter it, losing its triggers, so a migration that alters one of these
 tables ends with `triggers_reinstall`.
 """
 
 from typing import Any
 
-TABLES = ["ledger_event", "ledger_leaf", "ledger_node", "ledger_checkpoint"]
+TABLES = ["ledger_log", "ledger_event", "ledger_leaf", "ledger_node", "ledger_checkpoint"]
 
 POSTGRES_FUNCTION = """
 CREATE OR REPLACE FUNCTION ledger_refuse_change() RETURNS trigger LANGUAGE plpgsql AS $$
@@ -31,6 +36,10 @@ $$;
 """
 
 
+# The function's body as PostgreSQL keeps it (pg_proc.prosrc): the text between the dollar quotes.
+POSTGRES_FUNCTION_BODY = POSTGRES_FUNCTION.split("$$")[1]
+
+
 def _postgres_install(table: str) -> list[str]:
     return [
         f"CREATE TRIGGER {table}_append_only BEFORE UPDATE OR DELETE ON {table} "
@@ -38,6 +47,17 @@ def _postgres_install(table: str) -> list[str]:
         f"CREATE TRIGGER {table}_no_truncate BEFORE TRUNCATE ON {table} "
         f"FOR EACH STATEMENT EXECUTE FUNCTION ledger_refuse_change()",
     ]
+
+
+def _postgres_definitions(schema: str, table: str) -> dict[str, str]:
+    """Return each trigger of a table as pg_get_triggerdef() prints it when installed by this module."""
+    call = "EXECUTE FUNCTION ledger_refuse_change()"
+    return {
+        f"{table}_append_only": f"CREATE TRIGGER {table}_append_only BEFORE DELETE OR UPDATE ON {schema}.{table} "
+        f"FOR EACH ROW {call}",
+        f"{table}_no_truncate": f"CREATE TRIGGER {table}_no_truncate BEFORE TRUNCATE ON {schema}.{table} "
+        f"FOR EACH STATEMENT {call}",
+    }
 
 
 def _sqlite_install(table: str) -> list[str]:
@@ -93,3 +113,58 @@ def triggers_missing(connection: Any) -> list[str]:
             cursor.execute("SELECT name FROM sqlite_master WHERE type = 'trigger'")
         present = {row[0] for row in cursor.fetchall()}
     return sorted(set(trigger_names(connection.vendor)) - present)
+
+
+_POSTGRES_TRIGGERS = """
+    SELECT c.relname, t.tgname, t.tgenabled, pg_get_triggerdef(t.oid), p.prosrc
+    FROM pg_trigger t
+    JOIN pg_class c ON c.oid = t.tgrelid
+    JOIN pg_namespace n ON n.oid = c.relnamespace
+    JOIN pg_proc p ON p.oid = t.tgfoid
+    WHERE NOT t.tgisinternal AND n.nspname = current_schema() AND c.relname = ANY(%s)
+"""
+# 'O' fires in ordinary sessions, 'A' always; 'D' is disabled and 'R' fires only when replicating.
+_ENABLED = {"O", "A"}
+
+
+def _postgres_problems(cursor: Any) -> list[str]:
+    cursor.execute("SELECT current_schema()")
+    schema = cursor.fetchone()[0]
+    cursor.execute(_POSTGRES_TRIGGERS, [TABLES])
+    found = {(table, name): (enabled, definition, body) for table, name, enabled, definition, body in cursor.fetchall()}
+    problems = []
+    for table in TABLES:
+        for name, expected in _postgres_definitions(schema, table).items():
+            if (table, name) not in found:
+                problems.append(f"trigger {name} is missing")
+                continue
+            enabled, definition, body = found[table, name]
+            if enabled not in _ENABLED:
+                problems.append(f"trigger {name} is disabled")
+            if definition != expected:
+                problems.append(f"trigger {name} was changed: {definition}")
+            elif body != POSTGRES_FUNCTION_BODY:
+                problems.append(f"trigger {name} runs a changed ledger_refuse_change()")
+    return problems
+
+
+def _sqlite_problems(cursor: Any) -> list[str]:
+    cursor.execute("SELECT name, tbl_name, sql FROM sqlite_master WHERE type = 'trigger'")
+    found = {name: (table, sql) for name, table, sql in cursor.fetchall()}
+    problems = []
+    for table in TABLES:
+        for sql in _sqlite_install(table):
+            name = sql.split()[2]
+            if name not in found:
+                problems.append(f"trigger {name} is missing")
+            elif found[name] != (table, sql):
+                problems.append(f"trigger {name} was changed: {found[name][1]}")
+    return problems
+
+
+def triggers_problems(connection: Any) -> list[str]:
+    """Return what is wrong with the append-only triggers: missing, disabled or not as installed (empty if none)."""
+    with connection.cursor() as cursor:
+        if connection.vendor == "postgresql":
+            return _postgres_problems(cursor)
+        return _sqlite_problems(cursor)

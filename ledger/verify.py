@@ -1,13 +1,15 @@
-"""Verify a ledger export offline: `python -m ledger.verify EXPORT --public-key KEY.pem [--public-key OLD.pem]`.
+"""Verify a ledger export or a receipt bundle offline: `python -m ledger.verify FILE --public-key KEY.pem`.
 
 What an auditor runs, with nothing but the export and the site operator's published public key(s):
 standard library and `cryptography` only, no Django, no database. Exit 0 when every leaf hash matches
 its event, the indices are contiguous and every checkpoint is signed by a given key and matches the
 root recomputed from the leaves (so successive checkpoints are consistent); exit 1 with one line
-naming the site and the first bad event otherwise; exit 2 when the input cannot be read.
+naming the site and the first bad event otherwise; exit 2 when the input cannot be read. A receipt
+bundle (one JSON document, see ledger.receipt_verify) is recognised and checked the same way.
 """
 
 import argparse
+import itertools
 import json
 import sys
 from collections.abc import Iterable, Iterator
@@ -19,6 +21,7 @@ from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PublicKey
 
 from ledger import merkle
 from ledger.notes import NoteError, checkpoint_parse, note_open, public_keys_from_pem_bundle
+from ledger.receipt_verify import BundleFailed, bundle_verify
 
 FORMAT = "assent-ledger-export/1"
 
@@ -126,6 +129,9 @@ def export_verify(lines: Iterable[str], keys: list[Ed25519PublicKey]) -> Summary
             pending += 1
     if roots is None:
         roots, position = _checkpoint_roots(header, notes, keys), 0
+    if not roots:
+        # Leaves without a signed root prove nothing: anyone could have written them.
+        raise _fail(site, "the export holds no signed checkpoint, so nothing in it is signed")
     if builder.size != header.get("size"):
         raise _fail(site, f"the export holds {builder.size} leaves but its header says {header.get('size')}")
     if position != len(roots):
@@ -133,28 +139,50 @@ def export_verify(lines: Iterable[str], keys: list[Ed25519PublicKey]) -> Summary
     return Summary(site=site, size=builder.size, checkpoints=len(roots), root=builder.root().hex(), pending=pending)
 
 
+def _header(line: str) -> bool:
+    """Return whether a first line is the header of an export (a bundle is one JSON document instead)."""
+    try:
+        document = json.loads(line)
+    except json.JSONDecodeError:
+        return False
+    return isinstance(document, dict) and document.get("type") == "header"
+
+
+def _verify_file(path: Path, keys: list[Ed25519PublicKey]) -> str:
+    """Verify an export or a receipt bundle; return the line to print, raise VerifyFailed or BundleFailed."""
+    with path.open(encoding="utf-8") as file:
+        first = file.readline()
+        if _header(first):
+            summary = export_verify(itertools.chain([first], file), keys)
+            return (
+                f"site {summary.site}: {summary.size} leaves and {summary.checkpoints} checkpoints verified; "
+                f"root {summary.root}; {summary.pending} events waiting for the log"
+            )
+        try:
+            bundle = json.loads(first + file.read())
+        except json.JSONDecodeError:
+            raise VerifyFailed("the file is neither a ledger export nor a receipt bundle") from None
+    return bundle_verify(bundle, keys).line()
+
+
 def main(argv: list[str] | None = None) -> int:
     """Run the offline verifier; return the process exit code."""
     parser = argparse.ArgumentParser(prog="python -m ledger.verify", description=__doc__.splitlines()[0])
-    parser.add_argument("export", type=Path, help="the file export_ledger wrote")
+    parser.add_argument("export", type=Path, help="the file export_ledger wrote, or a receipt bundle")
     parser.add_argument(
         "--public-key", type=Path, action="append", required=True, help="PEM public key (repeat for retired keys)"
     )
     options = parser.parse_args(argv)
     try:
         keys = [key for path in options.public_key for key in public_keys_from_pem_bundle(path.read_text())]
-        with options.export.open(encoding="utf-8") as file:
-            summary = export_verify(file, keys)
+        line = _verify_file(options.export, keys)
     except (OSError, ValueError) as exc:
         print(f"cannot read the input: {exc}", file=sys.stderr)
         return 2
-    except VerifyFailed as failed:
+    except (VerifyFailed, BundleFailed) as failed:
         print(str(failed), file=sys.stderr)
         return 1
-    print(
-        f"site {summary.site}: {summary.size} leaves and {summary.checkpoints} checkpoints verified; "
-        f"root {summary.root}; {summary.pending} events waiting for the log"
-    )
+    print(line)
     return 0
 
 

@@ -11,6 +11,7 @@ from rest_framework.views import exception_handler as drf_exception_handler
 from consent.edge.errors import error_body, first_message, flatten
 from consent.hooks.errors import DestinationInputError
 from consent.services import ConsentInputError
+from ledger.services import IdempotencyConflict
 
 
 class RequestTooLarge(exceptions.APIException):
@@ -27,6 +28,9 @@ class Conflict(exceptions.APIException):
 
 def exception_handler(exc: Exception, context: dict[str, Any]) -> Response | None:
     """Render DRF's, Django's and the domain's refusals in the one error shape."""
+    if isinstance(exc, IdempotencyConflict):
+        body = error_body("idempotency_conflict", f"{exc.field}: {exc.message}", {exc.field: [exc.message]})
+        return Response(body, status=status.HTTP_409_CONFLICT)
     if isinstance(exc, ConsentInputError | DestinationInputError):
         exc = exceptions.ValidationError({exc.field: [exc.message]})
     response = drf_exception_handler(exc, context)

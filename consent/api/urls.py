@@ -40,6 +40,7 @@ site_patterns = [
     path("ledger/checkpoints", ledger.CheckpointsView.as_view(), name="api-checkpoints"),
     path("ledger/proofs/inclusion", ledger.InclusionProofView.as_view(), name="api-proof-inclusion"),
     path("ledger/proofs/consistency", ledger.ConsistencyProofView.as_view(), name="api-proof-consistency"),
+    path("ledger/receipts/<str:receipt>", ledger.ReceiptBundleView.as_view(), name="api-receipt-bundle"),
     path("requests", dsr_api.RequestListView.as_view(), name="api-requests"),
     path("requests/<str:request_id>", dsr_api.RequestDetailView.as_view(), name="api-request"),
     path("access-log", dsr_api.AccessLogView.as_view(), name="api-access-log"),

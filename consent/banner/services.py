@@ -56,6 +56,7 @@ def choice_submit(
         banner_version=banner_version,
         occurred_at=occurred_at,
         idempotency_key=idempotency_key,
+        channel="public",
         evidence=evidence,
     )
     if not recorded[1].replayed:

@@ -2,7 +2,7 @@
 
 from django.urls import path
 
-from consent.banner.views import demo, public, script
+from consent.banner.views import demo, public, receipts, script
 
 app_name = "banner"
 
@@ -16,6 +16,7 @@ urlpatterns = [
     path(f"{SITE}/consents", public.ConsentCreateView.as_view(), name="consents"),
     path(f"{SITE}/impressions", public.ImpressionCreateView.as_view(), name="impressions"),
     path(f"{SITE}/gpc.json", public.gpc_json, name="site-gpc"),
+    path(f"{SITE}/receipts/<str:receipt>", receipts.receipt_bundle, name="receipt-bundle"),
     path(".well-known/gpc.json", public.gpc_json, name="gpc"),
     path("demo/", demo.demo, name="demo"),
 ]

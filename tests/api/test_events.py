@@ -115,3 +115,35 @@ def test_the_feed_names_a_bad_parameter(api, site, params, field):
     response = api.get(URL, params)
     assert response.status_code == 400
     assert field in response.json()["error"]["fields"]
+
+
+def test_the_same_idempotency_key_with_another_body_is_refused_with_409(api, site):
+    post(api, {"subject": "user-42", "choices": {"marketing": True}, "idempotency_key": "crm-2"})
+    response = post(api, {"subject": "user-42", "choices": {"marketing": False}, "idempotency_key": "crm-2"})
+    assert response.status_code == 409
+    error = response.json()["error"]
+    assert error["code"] == "idempotency_conflict"
+    assert list(error["fields"]) == ["idempotency_key"]
+    state = api.get("/api/v1/sites/acme/subjects/user-42").json()
+    assert state["purposes"]["marketing"]["granted"] is True
+
+
+def test_a_visitors_key_shaped_like_an_api_key_does_not_swallow_an_api_withdrawal(api, client, site):
+    version = site.banner_versions.get().content_hash
+    visitor = {
+        "subject": "0f1e2d3c4b5a69788796a5b4c3d2e1f0",
+        "choices": {"marketing": True},
+        "banner_version": version,
+        "method": "custom",
+        "locale": "en",
+        "idempotency_key": "api:crm-7781",
+    }
+    public = client.post("/api/v1/public/sites/acme/consents", visitor, content_type="application/json")
+    assert public.status_code == 201, public.content
+    post(api, {"subject": "user-42", "choices": {"marketing": True}})
+    withdrawal = post(api, {"subject": "user-42", "choices": {"marketing": False}, "idempotency_key": "crm-7781"})
+    assert withdrawal.status_code == 201, withdrawal.content
+    assert withdrawal.json()["replayed"] is False
+    assert withdrawal.json()["receipt"] != public.json()["receipt"]
+    state = api.get("/api/v1/sites/acme/subjects/user-42").json()
+    assert state["purposes"]["marketing"]["granted"] is False

@@ -24,6 +24,7 @@ def acme_objects(site, record, settings):
         "destination_id": destination.pk,
         "delivery_id": Delivery.objects.get(destination=destination).pk,
         "event": receipt.event_ids[0],
+        "receipt": receipt.id,
     }
 
 

@@ -89,3 +89,27 @@ def test_the_ledger_needs_its_scope(make_client, site, signed):
     reader = make_client(site.organization, scopes=["consent:read"])
     assert reader.get(f"{BASE}/checkpoints").status_code == 403
     assert reader.get(f"{BASE}/proofs/inclusion", {"event": signed.event_ids[0]}).status_code == 403
+
+
+def test_a_receipt_bundle_verifies_offline_and_another_organization_cannot_fetch_it(api, outsider_api, signed):
+    from ledger.keys import verification_keys
+    from ledger.receipt_verify import bundle_verify
+
+    response = api.get(f"{BASE}/receipts/{signed.id}")
+    assert response.status_code == 200, response.content
+    summary = bundle_verify(response.json(), verification_keys())
+    assert summary.receipt == signed.id
+    assert summary.decisions["analytics"] is True
+    assert outsider_api.get(f"{BASE}/receipts/{signed.id}").status_code == 404
+
+
+def test_a_receipt_bundle_is_pending_until_signed_and_unknown_receipts_are_404(api, site, record):
+    _, receipt = record("visitor-1", {"analytics": True})
+    pending = api.get(f"{BASE}/receipts/{receipt.id}")
+    assert pending.status_code == 202
+    assert pending.json()["status"] == "pending"
+    assert int(pending["Retry-After"]) > 0
+    for unknown in (uuid.uuid4(), "not-a-receipt"):
+        missing = api.get(f"{BASE}/receipts/{unknown}")
+        assert missing.status_code == 404
+        assert missing.json()["error"]["code"] == "not_found"

@@ -129,7 +129,7 @@ def test_schemathesis_finds_no_server_error_and_no_answer_outside_the_schema(
     site, record, make_client, in_process_wsgi, private_destinations
 ):
     destination, _ = destination_create(site=site, url="http://127.0.0.1:9/hooks", purposes=[])
-    record("visitor-1", {"analytics": True, "marketing": False})
+    _, receipt = record("visitor-1", {"analytics": True, "marketing": False})
     delivery = Delivery.objects.get(destination=destination)
     key = make_client(site.organization).key
     schema = schemathesis.from_wsgi("/api/schema/", get_wsgi_application()).include(path_regex="^/api/v1/sites/")
@@ -143,6 +143,7 @@ def test_schemathesis_finds_no_server_error_and_no_answer_outside_the_schema(
         "destination_id": st.sampled_from([destination.pk, destination.pk, 999999]),
         "delivery_id": st.sampled_from([delivery.pk, delivery.pk, 999999]),
         "request_id": st.sampled_from(["0b8f8a8e-6a55-4a47-9a4e-5b7f8f0c1d2e", "not-a-uuid"]),
+        "receipt": st.sampled_from([receipt.id, receipt.id, "0190a4c2-0000-7000-8000-000000000001"]),
     }
     # Deleting the destination last keeps it there for every other operation to find.
     for operation in sorted(operations, key=lambda operation: operation.method.lower() == "delete"):

@@ -170,3 +170,14 @@ def test_it_refuses_to_write_on_a_customers_user_through_the_public_endpoint(cli
     assert response.status_code == 400
     assert "subject" in response.json()["error"]["fields"]
     assert state_of(site, "user-1") == {}
+
+
+def test_a_retried_post_with_the_same_key_but_another_choice_is_refused_with_409(client, site):
+    _post(client, _body(site))
+    events = event_count()
+    response = _post(client, _body(site, choices={"analytics": False, "marketing": False}))
+    assert response.status_code == 409
+    assert response.json()["error"]["code"] == "idempotency_conflict"
+    assert response.json()["error"]["fields"] == {"idempotency_key": ["was already used for a different request"]}
+    assert event_count() == events
+    assert state_of(site, SUBJECT) == {"essential": True, "analytics": True, "marketing": False}

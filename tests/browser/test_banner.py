@@ -8,6 +8,9 @@ from django.conf import settings
 
 from consent.demo import demo_seed
 from consent.models import Organization, Site
+from ledger.keys import verification_keys
+from ledger.receipt_verify import bundle_verify
+from ledger.services import checkpoint_sign, log_integrate
 from tests.banner.ledger_reads import events_of, state_of
 from tests.browser.helpers import (
     CSP_WATCH,
@@ -419,3 +422,20 @@ def test_the_banner_does_not_move_for_visitors_who_ask_for_reduced_motion(browse
         assert animation == "none"
     finally:
         context.close()
+
+
+def test_the_preferences_offer_the_record_of_the_latest_choice_and_it_verifies_offline(page, demo, trackers):
+    page.goto(demo)
+    page.get_by_role("button", name="Customize", exact=True).click()
+    preferences = page.get_by_role("dialog", name="Privacy preferences")
+    assert preferences.get_by_role("link", name="Download the record of my choice").count() == 0
+    answer = _choose(page, "Reject all")
+    log_integrate(site="demo")
+    checkpoint_sign(site="demo")
+    page.get_by_role("link", name="Cookie settings").click()
+    with page.expect_download() as download:
+        preferences.get_by_role("link", name="Download the record of my choice").click()
+    bundle = json.loads(Path(download.value.path()).read_text())
+    summary = bundle_verify(bundle, verification_keys())
+    assert summary.receipt == answer["receipt"]
+    assert not any(granted for purpose, granted in summary.decisions.items() if purpose not in REQUIRED)

@@ -14,6 +14,7 @@ _TABLES = [
     "ledger_pendingleaf",
     "ledger_state",
     "ledger_evidence",
+    "ledger_idempotencykey",
     "ledger_leaf",
     "ledger_node",
     "ledger_checkpoint",

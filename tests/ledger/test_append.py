@@ -10,11 +10,24 @@ from django.utils import timezone
 
 from ledger import selectors, services
 from ledger.canonical import canonical_json
-from ledger.errors import EmptyDecisions, FutureTimestamp, InvalidSubject, LedgerInputError, UnknownPurpose, UnknownTerm
+from ledger.errors import (
+    EmptyDecisions,
+    FutureTimestamp,
+    IdempotencyConflict,
+    InvalidSubject,
+    LedgerInputError,
+    UnknownPurpose,
+    UnknownTerm,
+)
 from ledger.keys import public_keys
 from ledger.models import Event, Evidence, PendingLeaf, State
 from ledger.notes import public_from_pem, receipt_check
 from tests.ledger.conftest import SITE, Append
+
+
+def services_state(subject: str) -> dict[str, bool]:
+    """Return a subject's current decisions on the test site, from the projection."""
+    return {purpose: row.granted for purpose, row in selectors.subject_state(site=SITE, subject=subject).items()}
 
 
 def test_it_writes_one_event_per_purpose_sharing_one_receipt(append: Append) -> None:
@@ -88,10 +101,10 @@ def test_the_receipt_state_is_the_subjects_whole_state(append: Append) -> None:
     assert receipt.state == {"analytics": True, "marketing": False}
 
 
-def test_the_same_idempotency_key_returns_the_first_receipt_and_writes_nothing(append: Append) -> None:
+def test_the_same_request_under_the_same_key_returns_the_first_receipt_and_writes_nothing(append: Append) -> None:
     first = append(idempotency_key="k-1", decisions={"analytics": True, "marketing": False})
     count = Event.objects.count()
-    again = append(idempotency_key="k-1", decisions={"analytics": False})
+    again = append(idempotency_key="k-1", decisions={"marketing": False, "analytics": True})
     assert Event.objects.count() == count
     assert again.replayed
     assert not first.replayed
@@ -105,10 +118,55 @@ def test_the_same_idempotency_key_returns_the_first_receipt_and_writes_nothing(a
     assert again.changed == first.changed
 
 
+def test_a_different_request_under_a_used_key_is_refused_and_writes_nothing(append: Append) -> None:
+    append(idempotency_key="k-1", decisions={"analytics": True})
+    count = Event.objects.count()
+    with pytest.raises(IdempotencyConflict) as refused:
+        append(idempotency_key="k-1", decisions={"analytics": False})
+    assert refused.value.field == "idempotency_key"
+    assert isinstance(refused.value, LedgerInputError)
+    with pytest.raises(IdempotencyConflict):
+        append(idempotency_key="k-1", decisions={"analytics": True}, method="accept_all")
+    assert Event.objects.count() == count
+    assert services_state("visitor-1") == {"analytics": True}
+
+
 def test_an_idempotency_key_is_scoped_to_its_site(append: Append) -> None:
     append(idempotency_key="k-1")
     other = append(idempotency_key="k-1", site="other")
     assert not other.replayed
+
+
+def test_an_idempotency_key_is_scoped_to_its_subject(append: Append) -> None:
+    first = append(subject="visitor-1", idempotency_key="crm-7781", decisions={"analytics": True})
+    other = append(subject="user-42", idempotency_key="crm-7781", decisions={"analytics": False})
+    assert not other.replayed
+    assert other.id != first.id
+    assert services_state("user-42") == {"analytics": False}
+
+
+def test_an_idempotency_key_is_scoped_to_its_channel(append: Append) -> None:
+    first = append(idempotency_key="crm-7781", channel="public", decisions={"analytics": True})
+    other = append(idempotency_key="crm-7781", channel="api", decisions={"analytics": False})
+    assert not other.replayed
+    assert other.id != first.id
+    assert services_state("visitor-1")["analytics"] is False
+
+
+def test_a_visitor_key_shaped_like_an_api_key_does_not_swallow_a_later_api_withdrawal(append: Append) -> None:
+    # Callers used to prefix API keys with "api:" in one key space shared with the public endpoint.
+    append(subject="visitor-9", idempotency_key="api:crm-7781", channel="public", decisions={"marketing": True})
+    append(subject="user-42", decisions={"marketing": True})
+    withdrawal = append(subject="user-42", idempotency_key="crm-7781", channel="api", decisions={"marketing": False})
+    assert not withdrawal.replayed
+    assert services_state("user-42") == {"marketing": False}
+
+
+def test_a_channel_must_be_a_short_lowercase_word(append: Append) -> None:
+    with pytest.raises(LedgerInputError) as refused:
+        append(idempotency_key="k-1", channel="Public API")
+    assert refused.value.field == "channel"
+    assert not Event.objects.exists()
 
 
 def test_evidence_lives_apart_and_the_events_commit_to_its_salted_hash(append: Append) -> None:

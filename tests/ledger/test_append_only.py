@@ -48,9 +48,20 @@ def test_the_database_refuses_raw_update_and_delete(committed: Append, table: st
         assert cursor.fetchone()[0] > 0
 
 
+@pytest.mark.django_db(transaction=True)
+def test_the_database_refuses_to_change_or_delete_a_log_row(committed: Append) -> None:
+    _logged(committed)
+    _refused("UPDATE ledger_log SET origin = 'forged.example/ledger/acme'")
+    _refused("UPDATE ledger_log SET subject_secret = subject_secret")
+    _refused("DELETE FROM ledger_log")
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT origin FROM ledger_log")
+        assert cursor.fetchone()[0].endswith("/ledger/acme")
+
+
 @pytest.mark.postgres
 @pytest.mark.django_db(transaction=True)
-@pytest.mark.parametrize("table", TABLES)
+@pytest.mark.parametrize("table", [*TABLES, "ledger_log"])
 def test_postgresql_refuses_truncate_of_a_ledger_table(committed: Append, table: str) -> None:
     _logged(committed)
     _refused(f"TRUNCATE {table} CASCADE")

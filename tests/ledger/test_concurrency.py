@@ -30,14 +30,15 @@ purposes = {purposes!r}
 for number in range({choices}):
     services.event_append(
         site={site!r},
-        subject=f"subject-{{(writer * 7 + number) % 20}}",
-        decisions={{purpose: (writer + number + position) % 3 != 0 for position, purpose in enumerate(purposes)}},
+        subject=f"subject-{{(writer * 7 + number % 25) % 20}}",
+        decisions={{purpose: (writer + number % 25 + position) % 3 != 0 for position, purpose in enumerate(purposes)}},
         source="banner",
         banner_version="",
         method="custom",
         locale="en",
         known_purposes=purposes,
         idempotency_key=f"w{{writer}}-{{number % 25}}",
+        channel="api",
     )
 """
 

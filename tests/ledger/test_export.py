@@ -110,6 +110,14 @@ def test_the_offline_verifier_catches_swapped_leaves(append: Append, tmp_path: P
         export_verify(export.read_text().splitlines(), public_keys_from_pem_bundle(public_keys()[0].pem))
 
 
+def test_the_offline_verifier_refuses_an_export_with_no_checkpoint(append: Append, tmp_path: Path) -> None:
+    export = _export(append, tmp_path)
+    _rewrite(export, [document for document in _lines(export) if document["type"] != "checkpoint"])
+    result = _offline(export, _key_file(tmp_path))
+    assert result.returncode == 1
+    assert result.stderr.strip() == f"site {SITE}: the export holds no signed checkpoint, so nothing in it is signed"
+
+
 def test_the_offline_verifier_does_not_need_django() -> None:
     environment = {name: value for name, value in os.environ.items() if not name.startswith("DJANGO")}
     check = "import sys, ledger.verify; assert not any(m.startswith('django') for m in sys.modules), 'django'"

@@ -106,16 +106,22 @@ def _rolled_back() -> Iterator[None]:
 
 
 def _play(append: Append, operations: list[tuple[Any, ...]]) -> None:
-    first_receipts: dict[tuple[str, str], Any] = {}
+    first_receipts: dict[tuple[str, str, str], tuple[Any, dict[str, bool]]] = {}
     for step in operations:
         if step[0] == "integrate":
             services.log_integrate(site=step[1], checkpoint_force=True)
             continue
         _, site, subject, chosen, key = step
+        earlier = first_receipts.get((site, subject, key)) if key is not None else None
+        if earlier is not None and earlier[1] != chosen:
+            # The same key in the same scope with another request is refused, never answered.
+            with pytest.raises(services.IdempotencyConflict):
+                append(site=site, subject=subject, decisions=chosen, idempotency_key=key)
+            continue
         receipt = append(site=site, subject=subject, decisions=chosen, idempotency_key=key)
         if key is None:
             continue
-        first = first_receipts.setdefault((site, key), receipt)
+        first = first_receipts.setdefault((site, subject, key), (receipt, chosen))[0]
         assert receipt.replayed is (first is not receipt)
         assert (receipt.id, receipt.event_ids, receipt.leaf_hashes) == (first.id, first.event_ids, first.leaf_hashes)
     for site in ("north", "south"):

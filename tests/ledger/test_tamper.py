@@ -9,9 +9,9 @@ from django.core.management.base import CommandError
 from django.db import connection
 from django.utils import timezone
 
-from ledger import services
+from ledger import services, triggers
 from ledger.ids import now_ns, uuid7
-from ledger.models import Checkpoint, Event, Leaf
+from ledger.models import Checkpoint, Event, Leaf, State
 from tests.ledger.cleanup import triggers_drop
 from tests.ledger.conftest import SITE, Append
 
@@ -57,11 +57,51 @@ def test_an_intact_log_verifies(committed: Append, capsys: pytest.CaptureFixture
     assert output.err == ""
 
 
-def test_verify_warns_when_the_triggers_are_gone(committed: Append, capsys: pytest.CaptureFixture[str]) -> None:
+def test_verify_fails_when_the_triggers_are_gone(committed: Append, capsys: pytest.CaptureFixture[str]) -> None:
     _log(committed)
     triggers_drop()
-    call_command("verify_ledger")
-    assert "warning: append-only triggers are missing: ledger_checkpoint_" in capsys.readouterr().err
+    failure = _failure()
+    assert failure.startswith("database: trigger ledger_log_")
+    assert failure.endswith(" is missing")
+    assert "database: trigger ledger_checkpoint_" in capsys.readouterr().err
+
+
+def test_verify_fails_when_a_trigger_is_disabled_or_rewritten(committed: Append) -> None:
+    _log(committed)
+    if connection.vendor == "postgresql":
+        _sql("ALTER TABLE ledger_event DISABLE TRIGGER ledger_event_append_only")
+        assert _failure() == "database: trigger ledger_event_append_only is disabled"
+        _sql("ALTER TABLE ledger_event ENABLE TRIGGER ledger_event_append_only")
+        # Same names, same tables, enabled: only the function's body lets every change through.
+        _sql(
+            "CREATE OR REPLACE FUNCTION ledger_refuse_change() RETURNS trigger LANGUAGE plpgsql AS $$ "
+            "BEGIN IF TG_OP = 'DELETE' THEN RETURN OLD; END IF; RETURN NEW; END $$"
+        )
+        assert _failure() == "database: trigger ledger_log_append_only runs a changed ledger_refuse_change()"
+        triggers.triggers_reinstall(connection)
+    else:
+        _sql("DROP TRIGGER ledger_event_no_update")
+        _sql(
+            "CREATE TRIGGER ledger_event_no_update BEFORE UPDATE ON ledger_event WHEN 0 "
+            "BEGIN SELECT RAISE(ABORT, 'UPDATE on ledger_event refused: the ledger is append-only'); END"
+        )
+        assert _failure().startswith("database: trigger ledger_event_no_update was changed: ")
+        triggers.triggers_reinstall(connection)
+    call_command("verify_ledger", site=SITE)
+
+
+def test_a_projection_that_drifted_from_the_events_fails_verification(committed: Append) -> None:
+    _log(committed)
+    key = services.subject_key(site=SITE, subject="visitor-1")
+    _sql("UPDATE ledger_state SET granted = NOT granted WHERE subject_key = %s AND purpose = 'marketing'", [key])
+    failure = _failure()
+    assert failure.startswith(f"site {SITE}: subject {key} purpose marketing: stored ")
+    with pytest.raises(CommandError, match=f"subject {key} purpose marketing"):
+        call_command("rebuild_state", check=True, site=SITE)
+    assert State.objects.get(subject_key=key, purpose="marketing").granted is True  # --check changed nothing
+    call_command("rebuild_state", site=SITE)
+    assert State.objects.get(subject_key=key, purpose="marketing").granted is False
+    call_command("verify_ledger", site=SITE)
 
 
 def test_a_changed_event_is_named(committed: Append) -> None:

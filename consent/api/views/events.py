@@ -174,7 +174,8 @@ class EventsView(SiteApiView):
             locale=data["locale"],
             jurisdiction=data["jurisdiction"],
             occurred_at=data.get("occurred_at"),
-            idempotency_key=f"api:{idempotency_key}" if idempotency_key else None,
+            idempotency_key=idempotency_key,
+            channel="api",
         )
         out = {
             "receipt": str(receipt.id),

@@ -1,6 +1,9 @@
 """The site's signed checkpoints and the proofs that tie events and checkpoints together."""
 
-from drf_spectacular.utils import OpenApiExample, extend_schema
+import uuid
+
+from django.conf import settings
+from drf_spectacular.utils import OpenApiExample, OpenApiParameter, OpenApiResponse, extend_schema
 from rest_framework import serializers
 from rest_framework.exceptions import NotFound, ValidationError
 from rest_framework.request import Request
@@ -11,7 +14,7 @@ from consent.api.pagination import MAX_BIGINT
 from consent.api.schema import errors
 from consent.api.views.base import SiteApiView
 from ledger import selectors as ledger_selectors
-from ledger.errors import ProofUnavailable
+from ledger.errors import ProofUnavailable, ReceiptUnknown
 
 NOTE = "assent.example/acme\n42\nq1w2e3...=\n\n\u2014 assent-ledger AbCdEf...=\n"
 
@@ -193,3 +196,80 @@ class ConsistencyProofView(SiteApiView):
         except ProofUnavailable as exc:
             raise ValidationError({"to": [str(exc)]}) from None
         return Response(self.OutputSerializer(proof.as_dict()).data)
+
+
+class ReceiptBundleView(SiteApiView):
+    """The portable proof of one receipt, verifiable offline with `python -m ledger.verify`."""
+
+    required_scope = Scope.LEDGER_READ
+
+    class OutputSerializer(serializers.Serializer):
+        format = serializers.CharField(help_text="assent-receipt-bundle/1")
+        site = serializers.CharField()
+        origin = serializers.CharField()
+        receipt = serializers.CharField()
+        recorded_at = serializers.CharField()
+        signature = serializers.CharField(help_text="Ed25519 over the receipt text, base64")
+        key_id = serializers.CharField()
+        event_shared = serializers.DictField(help_text="The fields every event of the receipt has in common")
+        events = serializers.ListField(
+            child=serializers.DictField(), help_text="Each event's own fields; merged with event_shared, canonical"
+        )
+        leaves = serializers.ListField(
+            child=serializers.ListField(), help_text="Per event: [leaf index, [positions in hashes]]"
+        )
+        hashes = serializers.ListField(child=serializers.CharField(), help_text="Inclusion proof hashes, base64")
+        checkpoint = serializers.CharField(help_text="The C2SP signed note every proof leads to")
+
+    class PendingSerializer(serializers.Serializer):
+        status = serializers.CharField()
+        message = serializers.CharField()
+        retry_after = serializers.IntegerField()
+
+    @extend_schema(
+        operation_id="ledger_receipt_bundle",
+        summary="Receipt bundle: one choice's events, signed receipt, inclusion proofs and checkpoint",
+        parameters=[OpenApiParameter("receipt", uuid.UUID, OpenApiParameter.PATH, description="The receipt id")],
+        responses={
+            200: OutputSerializer,
+            202: OpenApiResponse(PendingSerializer, description="Not yet covered by a signed checkpoint"),
+            **errors(404),
+        },
+        examples=[
+            OpenApiExample(
+                "bundle",
+                response_only=True,
+                status_codes=["200"],
+                value={
+                    "format": "assent-receipt-bundle/1",
+                    "site": "acme",
+                    "origin": "assent.example/ledger/acme",
+                    "receipt": "01890a5d-ac96-774b-bcce-b302099a8056",
+                    "recorded_at": "2026-05-01T09:30:00.000000Z",
+                    "signature": "pQ3v...==",
+                    "key_id": "a1b2c3d4",
+                    "event_shared": {"receipt": "01890a5d-ac96-774b-bcce-b302099a8056", "site": "acme", "v": 1},
+                    "events": [{"event": "01890a5d-ac96-774b-bcce-b302099a8057", "purpose": "marketing"}],
+                    "leaves": [[7, [0, 1]]],
+                    "hashes": ["qgE...=", "uwI...="],
+                    "checkpoint": NOTE,
+                },
+            ),
+            OpenApiExample(
+                "pending",
+                response_only=True,
+                status_codes=["202"],
+                value={"status": "pending", "message": "receipt ... is not in the log yet", "retry_after": 60},
+            ),
+        ],
+    )
+    def get(self, request: Request, site_key: str, receipt: str) -> Response:
+        try:
+            bundle = ledger_selectors.receipt_bundle(site=self.site.key, receipt_id=receipt)
+        except ReceiptUnknown:
+            raise NotFound(f"No receipt {receipt} on this site.") from None
+        except ProofUnavailable as exc:
+            retry = settings.LEDGER_CHECKPOINT_INTERVAL
+            body = {"status": "pending", "message": f"{exc}; try again later.", "retry_after": retry}
+            return Response(self.PendingSerializer(body).data, status=202, headers={"Retry-After": str(retry)})
+        return Response(bundle)

@@ -23,6 +23,7 @@ from consent.edge.errors import error_response, invalid
 from consent.edge.ratelimit import limit_client
 from consent.regions.request import region_vary, request_region
 from consent.services import ConsentInputError
+from ledger.services import IdempotencyConflict
 
 MAX_BODY = 16 * 1024
 MAX_IMPRESSION_BODY = 512
@@ -151,6 +152,9 @@ class ConsentCreateView(View):
                 idempotency_key=valid.get("idempotency_key"),
                 occurred_at=valid.get("occurred_at"),
             )
+        except IdempotencyConflict as exc:
+            message = f"{exc.field}: {exc.message}"
+            return error_response(409, "idempotency_conflict", message, {exc.field: [exc.message]})
         except ConsentInputError as exc:
             return invalid({exc.field: [exc.message]})
         body = dict(self.OutputSerializer(receipt).data)

@@ -5,7 +5,7 @@ import { configLoad, endpointsResolve, localePick } from "./config.js";
 import { consentDefault, consentUpdate, signalsFor } from "./consentmode.js";
 import { whenBody } from "./dom.js";
 import { preferencesMount } from "./prefs.js";
-import { cookieRead, cookieWrite, cookiesDelete, idCreate } from "./store.js";
+import { cookieRead, cookieWrite, cookiesDelete, idCreate, queueRead, receiptKeep } from "./store.js";
 import { transportCreate } from "./transport.js";
 import { uiCreate } from "./ui.js";
 
@@ -22,6 +22,7 @@ function storedValid(stored, config, reg) {
 
 function start(config) {
   const cookieName = `assent_${config.site}`;
+  const receiptKey = `assent_receipt_${config.site}`;
   const endpoints = endpointsResolve(config, script);
   const transport = transportCreate(endpoints, config.site);
   const listeners = [];
@@ -88,7 +89,7 @@ function start(config) {
         idempotency_key: idCreate(),
         occurred_at: new Date().toISOString(),
         page_url: location.href.split("#")[0].slice(0, 2000),
-      });
+      }).then((body) => receiptKeep(receiptKey, body));
     }
     const detail = { state: { ...granted }, changed, method, source, deletedCookies, reloadSuggested: stale };
     for (const fn of listeners) {
@@ -135,6 +136,12 @@ function start(config) {
     layer: regional && regional.layer,
     settingsLabel: () => (byDefault && reg.texts && (reg.texts[locale] || {}).choices_link) || texts().settings_link,
     record: (choices, method, source) => apply(choices, { method, source }),
+    /** Return where the visitor's latest receipt can be downloaded with its proof, or null. */
+    receiptUrl() {
+      const [id, signature] = queueRead(receiptKey);
+      const base = endpoints.consents && endpoints.consents.replace(/consents$/, "receipts/");
+      return id && base ? `${base}${encodeURIComponent(id)}?signature=${encodeURIComponent(signature)}` : null;
+    },
   };
 
   function withUi(fn) {

@@ -1,5 +1,5 @@
 // Memory: one first-party cookie per site holding the random subject id, the version and the
-// choices; and a small localStorage queue of choices whose POST failed.
+// choices; a small localStorage queue of choices whose POST failed; the latest receipt.
 
 const DAY = 86400;
 
@@ -77,4 +77,9 @@ export function queueWrite(key, items) {
   } catch {
     /* storage unavailable: the choice stays in the cookie, only its record is lost */
   }
+}
+
+/** Keep the latest receipt's id and signature: the signature is what lets the visitor fetch its proof. */
+export function receiptKeep(key, body) {
+  if (body && body.receipt && body.signature) queueWrite(key, [body.receipt, body.signature]);
 }

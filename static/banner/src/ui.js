@@ -108,6 +108,13 @@ export function uiCreate(model) {
     );
   }
 
+  function receiptLink(t) {
+    // The record of the visitor's latest choice, with the proofs to check it offline (see docs/ledger.md).
+    const url = model.receiptUrl();
+    const text = t.receipt_link || (/^ja/.test(model.locale()) ? "選択の記録をダウンロード" : "Download the record of my choice");
+    return url ? h("p", { class: "m" }, h("a", { href: url, download: "" }, text)) : null;
+  }
+
   function prefsShow() {
     const t = model.texts();
     const active = deepActiveElement();
@@ -139,6 +146,7 @@ export function uiCreate(model) {
         h("button", { type: "button", onclick: () => model.decide(model.all(false), "reject_all") }, t.reject_all),
         h("button", { type: "button", class: "link", onclick: () => model.decide(chosen(), "custom") }, t.save),
       ),
+      receiptLink(t),
     );
     // Escape closes like the close button, and focus goes back where it came from.
     prefs.addEventListener("cancel", (event) => {
