@@ -17,11 +17,24 @@ from ledger.errors import (
 )
 
 SOURCES = frozenset({"banner", "preference_centre", "account_settings", "api", "gpc", "import", "system"})
-KINDS = frozenset({"opted_in", "opted_out", "withdrawn", "objected", "expired", "erased"})
+# "defaulted": on by default under an opt-out or notice law, before the person chose anything.
+KINDS = frozenset({"opted_in", "defaulted", "opted_out", "withdrawn", "objected", "expired", "erased"})
 METHODS = frozenset(
-    {"accept_all", "reject_all", "custom", "gpc", "api", "withdraw_all", "expiry", "erasure", "identify", "import"}
+    {
+        "accept_all",
+        "reject_all",
+        "custom",
+        "default",
+        "gpc",
+        "api",
+        "withdraw_all",
+        "expiry",
+        "erasure",
+        "identify",
+        "import",
+    }
 )
-GRANTING_KINDS = frozenset({"opted_in"})
+GRANTING_KINDS = frozenset({"opted_in", "defaulted"})
 SUBJECT_MAX = 128
 CLOCK_SKEW = timedelta(minutes=5)
 # No consent banner predates this; the bound also keeps every timestamp a four-digit year.

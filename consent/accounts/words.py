@@ -13,6 +13,7 @@ SOURCES = {
 }
 KINDS = {
     "opted_in": _("allowed"),
+    "defaulted": _("on by default under your region's law"),
     "opted_out": _("refused"),
     "withdrawn": _("withdrawn"),
     "objected": _("objected"),
@@ -23,6 +24,7 @@ METHODS = {
     "accept_all": _("Accept all"),
     "reject_all": _("Reject all"),
     "custom": _("your own selection"),
+    "default": _("the default where you are"),
     "gpc": _("Global Privacy Control"),
     "api": _("a request from the site"),
     "withdraw_all": _("Withdraw all"),

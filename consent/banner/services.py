@@ -11,6 +11,7 @@ from django.utils import timezone
 
 from consent.banner.models import DailyCount
 from consent.models import Site, Subject
+from consent.regions.rules import choice_terms
 from consent.services import ConsentInputError, consent_record
 from ledger.services import Receipt
 
@@ -40,8 +41,16 @@ def choice_submit(
     evidence: Mapping[str, Any],
     idempotency_key: str | None = None,
     occurred_at: datetime | None = None,
+    regulation: str = "",
 ) -> tuple[Subject, Receipt]:
-    """Record a choice sent by the banner, then count it for the operator's daily figures."""
+    """Record a choice sent by the banner, then count it for the operator's daily figures.
+
+    The regulation it was made under is recorded as the events' jurisdiction; the version's hash
+    proves that regulation's terms, and the region it was chosen from is in the evidence.
+    """
+    jurisdiction, kind = choice_terms(
+        site=site, banner_version=banner_version, regulation=regulation, method=method, choices=choices
+    )
     # The public endpoint speaks for visitors only: a customer's user id is no secret, so a choice
     # on a user comes through identify (a signed token), the account pages or the API.
     if Subject.objects.filter(site=site, external_id=subject).exclude(kind=Subject.Kind.VISITOR).exists():
@@ -58,6 +67,8 @@ def choice_submit(
         idempotency_key=idempotency_key,
         channel="public",
         evidence=evidence,
+        jurisdiction=jurisdiction,
+        kind=kind,
     )
     if not recorded[1].replayed:
         # Outside the ledger's transaction: a counter must never hold up or undo a recorded choice.

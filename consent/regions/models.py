@@ -37,7 +37,8 @@ class Regulation(models.Model):
         NOTICE = "notice", "Notice"
 
     site = models.ForeignKey(Site, on_delete=models.CASCADE, related_name="regulations")
-    slug = models.CharField(max_length=32, validators=[SLUG_VALIDATOR], help_text="Recorded with every choice")
+    # Recorded as the jurisdiction of every choice made under it, which holds 16 characters.
+    slug = models.CharField(max_length=16, validators=[SLUG_VALIDATOR], help_text="Recorded with every choice")
     name = models.CharField(max_length=200)
     model = models.CharField(max_length=16, choices=ConsentModel.choices, default=ConsentModel.OPT_IN)
     regions = models.JSONField(

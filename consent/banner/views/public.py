@@ -1,5 +1,6 @@
 """The browser endpoints under /api/v1/public/sites/<key>/: no login, CORS to the site's own origins."""
 
+import dataclasses
 import hashlib
 import json
 import re
@@ -90,7 +91,8 @@ class ConsentCreateView(View):
         subject = serializers.RegexField(r"^[\x21-\x7e]{1,128}$", max_length=128)
         choices = serializers.DictField(child=serializers.JSONField(), allow_empty=False)
         banner_version = serializers.RegexField(r"^[0-9a-f]{64}$")
-        method = serializers.ChoiceField(["accept_all", "reject_all", "custom", "gpc", "withdraw_all"])
+        method = serializers.ChoiceField(["accept_all", "reject_all", "custom", "gpc", "withdraw_all", "default"])
+        regulation = serializers.RegexField(r"^[a-z0-9_-]{1,16}$", required=False, default="")
         locale = serializers.RegexField(LOCALE.pattern, max_length=16)
         idempotency_key = serializers.RegexField(r"^[A-Za-z0-9_.:-]{8,64}$", required=False)
         occurred_at = serializers.DateTimeField(required=False)
@@ -138,6 +140,8 @@ class ConsentCreateView(View):
             "user_agent": request.headers.get("User-Agent", "")[:512],
             "page_url": valid.get("page_url", ""),
             "sec_gpc": request.headers.get("Sec-GPC", "") == "1",
+            # Where the server placed the visitor when the choice arrived (the header or file it read).
+            "region": dataclasses.asdict(request_region(request)),
         }
         try:
             _subject, receipt = services.choice_submit(
@@ -151,6 +155,7 @@ class ConsentCreateView(View):
                 evidence=evidence,
                 idempotency_key=valid.get("idempotency_key"),
                 occurred_at=valid.get("occurred_at"),
+                regulation=valid["regulation"],
             )
         except IdempotencyConflict as exc:
             message = f"{exc.field}: {exc.message}"

@@ -19,7 +19,7 @@ class Migration(migrations.Migration):
             name='Regulation',
             fields=[
                 ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('slug', models.CharField(help_text='Recorded with every choice', max_length=32, validators=[django.core.validators.RegexValidator('^[a-z0-9](?:[a-z0-9_-]{0,62}[a-z0-9])?$', 'lower-case letters, digits, - and _')])),
+                ('slug', models.CharField(help_text='Recorded with every choice', max_length=16, validators=[django.core.validators.RegexValidator('^[a-z0-9](?:[a-z0-9_-]{0,62}[a-z0-9])?$', 'lower-case letters, digits, - and _')])),
                 ('name', models.CharField(max_length=200)),
                 ('model', models.CharField(choices=[('opt_in', 'Opt-in'), ('opt_out', 'Opt-out'), ('notice', 'Notice')], default='opt_in', max_length=16)),
                 ('regions', models.JSONField(blank=True, default=list, help_text='e.g. ["EEA", "GB", "CH"] or ["US-CA"]', validators=[consent.regions.models._regions_validate])),
