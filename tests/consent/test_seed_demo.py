@@ -3,8 +3,7 @@
 from io import StringIO
 
 import pytest
-from django.contrib.auth import authenticate
-from django.contrib.auth import get_user_model
+from django.contrib.auth import authenticate, get_user_model
 from django.core.management import CommandError, call_command
 
 from consent.models import BannerText, BannerVersion, Membership, Organization, Purpose, PurposeTranslation, Site
