@@ -320,3 +320,19 @@ def test_an_owner_adds_a_member_by_their_e_mail_without_a_user_list(acme, owner,
     response = client.post(url, data)
     assert response.status_code == 302, response.context["inline_admin_formsets"][0].formset.errors
     assert Membership.objects.get(user=newcomer).role == Role.ANALYST
+
+
+def test_a_sites_page_lists_its_regulations_for_analysts_to_read_and_admins_to_edit(acme, analyst, acme_admin, client):
+    regulation = acme.site.regulations.get()
+    site_url = reverse("admin:consent_site_change", args=[acme.site.pk])
+    regulation_url = reverse("admin:regions_regulation_change", args=[regulation.pk])
+    client.force_login(analyst)
+    page = client.get(site_url).content.decode()
+    assert regulation_url in page
+    assert 'name="regulations-0-slug"' not in page
+    assert client.get(regulation_url).status_code == 200
+    assert client.post(regulation_url, {}).status_code == 403
+    client.force_login(acme_admin)
+    page = client.get(site_url).content.decode()
+    assert 'name="regulations-0-slug"' in page
+    assert regulation_url in page
