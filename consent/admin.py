@@ -24,6 +24,7 @@ from consent.models import (
     Site,
     Subject,
 )
+from consent.regions.models import Regulation
 
 
 class MembershipInline(ConsoleTabularInline):
@@ -79,6 +80,15 @@ class BannerTextInline(ConsoleStackedInline):
     extra = 0
 
 
+class RegulationInline(ConsoleTabularInline):
+    model = Regulation
+    tenant_path = "site__organization"
+    console_view_role = Role.ANALYST
+    extra = 0
+    show_change_link = True
+    fields = ["slug", "name", "model", "regions", "is_default", "gpc_binds", "order"]
+
+
 @admin.register(Site)
 class SiteAdmin(ConsoleAdmin):
     tenant_path = "organization"
@@ -86,7 +96,7 @@ class SiteAdmin(ConsoleAdmin):
     list_display = ["name", "key", "organization", "default_locale", "consent_lifetime_days", "honour_gpc"]
     list_filter = ["organization", "honour_gpc"]
     search_fields = ["name", "key"]
-    inlines = [PurposeInline, BannerTextInline]
+    inlines = [PurposeInline, BannerTextInline, RegulationInline]
     readonly_fields = ["created_at"]
     change_form_template = "admin/consent/site/change_form.html"
 

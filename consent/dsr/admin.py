@@ -1,4 +1,6 @@
-"""The operator's queue of requests, sorted by due date, and the access log; each member sees their own organizations.
+"""The operator's queue of requests, sorted by due date, and the access log, scoped by the console.
+
+Owners and admins see and work the requests of their own organizations; analysts see neither.
 
 Operator text (reasons, details) is only ever rendered escaped: format_html and the template escape it.
 """
@@ -15,21 +17,12 @@ from django.utils import timezone
 from django.utils.html import format_html
 
 from consent.banner.services import ip_truncate
+from consent.console.roles import Role
+from consent.console.scoping import ConsoleAdmin
 from consent.dsr import clocks, files, services
 from consent.dsr.errors import DsrInputError
 from consent.dsr.models import OPEN_STATUSES, AccessLogEntry, DataSubjectRequest
 from consent.dsr.views import download_url
-from consent.models import Membership
-
-_ACTING_ROLES = (Membership.Role.OWNER, Membership.Role.ADMIN)
-
-
-def _organizations(request: HttpRequest, *, acting: bool = False) -> QuerySet[Membership] | None:
-    """Return the memberships that scope what a user sees (or may change); None for a superuser."""
-    if request.user.is_superuser:
-        return None
-    rows = Membership.objects.filter(user_id=request.user.pk or 0)
-    return rows.filter(role__in=_ACTING_ROLES) if acting else rows
 
 
 def _actor(request: HttpRequest) -> str:
@@ -59,9 +52,15 @@ _FIELDS = (
 
 
 @admin.register(DataSubjectRequest)
-class DataSubjectRequestAdmin(admin.ModelAdmin):
+class DataSubjectRequestAdmin(ConsoleAdmin):
+    tenant_path = "site__organization"
+    # A request holds personal data (e-mail, details, the agent's proof): analysts, who read counts
+    # and charts only, never see one; owners and admins work the queue.
+    console_view_role = Role.ADMIN
+    console_write_role = Role.ADMIN
     list_display = ["__str__", "site", "right", "jurisdiction", "status", "due", "proof_status", "received_at"]
     list_filter = ["status", "right", "jurisdiction", "proof_status", "site"]
+    list_select_related = ["site"]
     ordering = ["due_at"]
     actions = ["accept_proof", "reject_proof", "start", "fulfil"]
     change_form_template = "admin/dsr/request_change_form.html"
@@ -69,29 +68,8 @@ class DataSubjectRequestAdmin(admin.ModelAdmin):
     # Only the customer id may be filled in by hand (to find the person's data); the rest moves by steps.
     readonly_fields = tuple(name for name in _FIELDS if name != "customer_id")
 
-    def get_queryset(self, request: HttpRequest) -> QuerySet[DataSubjectRequest]:
-        rows = super().get_queryset(request).select_related("site")
-        memberships = _organizations(request)
-        if memberships is not None:
-            rows = rows.filter(site__organization__in=memberships.values("organization"))
-        return rows
-
-    def _may_act(self, request: HttpRequest, obj: DataSubjectRequest | None) -> bool:
-        memberships = _organizations(request, acting=True)
-        if memberships is None:
-            return True
-        if obj is None:
-            return memberships.exists()
-        return memberships.filter(organization_id=obj.site.organization_id).exists()
-
-    def has_add_permission(self, request: HttpRequest) -> bool:
+    def has_add_permission(self, request: HttpRequest, *args: Any) -> bool:
         return False  # requests come from the people they concern, through the form or the API
-
-    def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
-        return super().has_change_permission(request, obj) and self._may_act(request, obj)
-
-    def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
-        return super().has_delete_permission(request, obj) and self._may_act(request, obj)
 
     @admin.display(description="due", ordering="due_at")
     def due(self, obj: DataSubjectRequest) -> str:
@@ -127,10 +105,9 @@ class DataSubjectRequestAdmin(admin.ModelAdmin):
             services.request_delete(request=obj)
 
     def _each(self, request: HttpRequest, queryset: QuerySet[DataSubjectRequest], step: Any, done: str) -> None:
+        # The console hands an action only the rows the member may write.
         changed = 0
         for obj in queryset:
-            if not self._may_act(request, obj):
-                raise PermissionDenied
             try:
                 step(obj)
             except DsrInputError as exc:
@@ -179,16 +156,17 @@ class DataSubjectRequestAdmin(admin.ModelAdmin):
             *super().get_urls(),
         ]
 
-    def _own(self, request: HttpRequest, pk: Any) -> DataSubjectRequest:
-        obj = get_object_or_404(self.get_queryset(request), pk=pk)
+    def _scoped(self, request: HttpRequest, pk: Any) -> DataSubjectRequest:
+        """Return the request if the member may see it; outside their scope it is absent (404)."""
+        obj: DataSubjectRequest = get_object_or_404(self.get_queryset(request), pk=pk)
         if not self.has_view_permission(request, obj):
-            raise PermissionDenied
+            raise Http404
         return obj
 
     def step_view(self, request: HttpRequest, pk: Any, step: str) -> HttpResponse:
         """Take one step from the change page's buttons (POST only)."""
-        obj = self._own(request, pk)
-        if request.method != "POST" or not self._may_act(request, obj):
+        obj = self._scoped(request, pk)
+        if request.method != "POST" or not self.has_change_permission(request, obj):
             raise PermissionDenied
         change_url = reverse("admin:dsr_datasubjectrequest_change", args=[obj.pk])
         actor = _actor(request)
@@ -212,7 +190,7 @@ class DataSubjectRequestAdmin(admin.ModelAdmin):
 
     def proof_view(self, request: HttpRequest, pk: Any) -> HttpResponseBase:
         """Hand the agent's proof to an operator of the site's organization, as a download."""
-        obj = self._own(request, pk)
+        obj = self._scoped(request, pk)
         if not obj.proof_file:
             raise Http404
         services.access_log_record(
@@ -232,19 +210,17 @@ class DataSubjectRequestAdmin(admin.ModelAdmin):
 
 
 @admin.register(AccessLogEntry)
-class AccessLogEntryAdmin(admin.ModelAdmin):
+class AccessLogEntryAdmin(ConsoleAdmin):
+    tenant_path = "site__organization"
+    # Whose data was read is itself personal: owners and admins read the log, analysts never, nobody edits it.
+    console_view_role = Role.ADMIN
+    console_write_role = None
     list_display = ["recorded_at", "site", "actor", "action", "subject_ref", "ip"]
     list_filter = ["action", "site"]
+    list_select_related = ["site"]
     ordering = ["-recorded_at"]
 
-    def get_queryset(self, request: HttpRequest) -> QuerySet[AccessLogEntry]:
-        rows = super().get_queryset(request).select_related("site")
-        memberships = _organizations(request)
-        if memberships is not None:
-            rows = rows.filter(site__organization__in=memberships.values("organization"))
-        return rows
-
-    def has_add_permission(self, request: HttpRequest) -> bool:
+    def has_add_permission(self, request: HttpRequest, *args: Any) -> bool:
         return False
 
     def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:

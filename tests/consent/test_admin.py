@@ -82,6 +82,8 @@ def test_a_new_site_from_the_admin_gets_an_identity_secret(staff_client, organiz
             "purposes-INITIAL_FORMS": 0,
             "banner_texts-TOTAL_FORMS": 0,
             "banner_texts-INITIAL_FORMS": 0,
+            "regulations-TOTAL_FORMS": 0,
+            "regulations-INITIAL_FORMS": 0,
         },
     )
     assert response.status_code == 302, response.content.decode()[:2000]

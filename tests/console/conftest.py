@@ -4,22 +4,28 @@ from dataclasses import dataclass
 from datetime import timedelta
 
 import pytest
+from django.core.files.uploadedfile import SimpleUploadedFile
 from django.utils import timezone
 
 from consent.accounts.services import subject_erase
 from consent.api.services import api_key_create
 from consent.banner.services import choice_submit, daily_count_add
+from consent.dsr import services as dsr_services
+from consent.dsr.models import DataSubjectRequest
 from consent.hooks.models import Attempt, Delivery
 from consent.hooks.services import destination_create
 from consent.models import Membership, Site
+from consent.regions.models import Regulation, RegulationText
 from ledger import services as ledger_services
 from tests import factories
+from tests.dsr.conftest import PDF
 
 
 @dataclass
 class Acme:
     site: Site
     version: str
+    request: DataSubjectRequest
 
 
 def choose(site: Site, subject: str, choices: dict[str, bool], method: str, version: str, **extra: object) -> None:
@@ -38,9 +44,11 @@ def choose(site: Site, subject: str, choices: dict[str, bool], method: str, vers
 
 
 @pytest.fixture
-def acme(site, settings) -> Acme:
-    """The Acme organization's site with rows behind every admin page: choices, hooks, keys, an erasure."""
+def acme(site, settings, tmp_path) -> Acme:
+    """The Acme organization's site with rows behind every admin page: choices, hooks, keys, an erasure,
+    a regulation, and an agent's request with its proof and an access-log entry."""
     settings.ASSENT_ALLOW_PRIVATE_DESTINATIONS = True
+    settings.VAR_DIR = tmp_path
     version = site.banner_versions.get().content_hash
     destination, _ = destination_create(site=site, url="http://127.0.0.1:9/hook", purposes=[])
     daily_count_add(site=site, banner_version=version, locale="en", counter="shown")
@@ -54,7 +62,23 @@ def acme(site, settings) -> Acme:
     ledger_services.log_integrate(site=site.key, checkpoint_force=True)
     api_key_create(organization=site.organization, name="backend", sites=[site])
     subject_erase(site=site, external_id="visitor-2", source="system")
-    return Acme(site=site, version=version)
+    regulation = Regulation.objects.create(site=site, slug="gdpr", name="GDPR", regions=["EEA"], is_default=True)
+    RegulationText.objects.create(regulation=regulation, locale="en", notice_title="Your choices")
+    request = dsr_services.request_receive(
+        site=site,
+        right="access",
+        jurisdiction="us",
+        email="ann@example.net",
+        details="Everything you hold about me",
+        agent_name="Bob Agent",
+        agent_email="bob@agents.example",
+        proof=SimpleUploadedFile("poa.pdf", PDF),
+        verify_url="https://assent.example/verify/{token}/",
+    )
+    dsr_services.access_log_record(
+        actor="operator:owner@example.com", action="dsr.viewed", subject_ref=f"request:{request.pk}", site=site
+    )
+    return Acme(site=site, version=version, request=request)
 
 
 @pytest.fixture

@@ -11,6 +11,7 @@ from django.urls import URLPattern, URLResolver, reverse
 
 from consent.console.roles import Role
 from consent.console.scoping import TenantScoped
+from consent.dsr.models import AccessLogEntry, DataSubjectRequest, ProofStatus, Status
 from consent.hooks.models import Destination
 from consent.models import Membership, Organization, Site
 
@@ -130,6 +131,18 @@ def test_it_walks_every_admin_url_and_shows_acme_only_to_whom_it_may(visitor, ac
     assert client.post(reverse("admin:consent_site_publish", args=[acme.site.pk])).status_code in (403, 404)
     assert acme.site.banner_versions.count() == 1
 
+    # A request's steps and its agent's proof are personal data: absent to all three, and nothing moves.
+    request = acme.request
+    for step in ("accept_proof", "reject_proof", "start", "fulfil", "extend", "refuse"):
+        step_url = reverse("admin:dsr_request_step", args=[request.pk, step])
+        assert client.post(step_url, {"reason": "no"}).status_code == 404, f"{who} {step}"
+        assert client.get(step_url).status_code == 404, f"{who} {step}"
+    assert client.get(reverse("admin:dsr_request_proof", args=[request.pk])).status_code == 404
+    visited |= {"dsr_request_step", "dsr_request_proof"}
+    request.refresh_from_db()
+    assert (request.status, request.proof_status, request.extended_at) == ("received", "pending", None)
+    assert not AccessLogEntry.objects.filter(action="dsr.proof_read").exists()
+
     # Django's one extra per-model URL: setting a user's password.
     acme_user = acme_rows(get_user_model(), organization).first()
     assert client.get(reverse("admin:auth_user_password_change", args=[acme_user.pk])).status_code == 404
@@ -179,12 +192,38 @@ def test_it_walks_every_admin_url_and_shows_acme_only_to_whom_it_may(visitor, ac
     assert all_admin_url_names() <= visited, all_admin_url_names() - visited
 
 
+@pytest.fixture(params=["owner", "acme_admin"])
+def acme_operator(request, acme, owner, acme_admin, client):
+    client.force_login({"owner": owner, "acme_admin": acme_admin}[request.param])
+    return client
+
+
+def test_acmes_owner_and_admin_read_the_proof_and_take_each_step_of_acmes_request(acme, acme_operator):
+    client = acme_operator
+    request = acme.request
+    assert str(request.pk) in client.get(reverse("admin:dsr_datasubjectrequest_changelist")).content.decode()
+    assert client.get(reverse("admin:dsr_accesslogentry_changelist")).status_code == 200
+    proof = client.get(reverse("admin:dsr_request_proof", args=[request.pk]))
+    assert proof.status_code == 200
+    assert b"".join(proof.streaming_content).startswith(b"%PDF-")
+    assert AccessLogEntry.objects.filter(action="dsr.proof_read", subject_ref=f"request:{request.pk}").exists()
+
+    step_url = reverse("admin:dsr_request_step", args=[request.pk, "accept_proof"])
+    assert client.get(step_url).status_code == 403  # steps are POST only
+    assert client.post(step_url).status_code == 302
+    assert DataSubjectRequest.objects.get(pk=request.pk).proof_status == ProofStatus.ACCEPTED
+    client.post(reverse("admin:dsr_request_step", args=[request.pk, "refuse"]), {"reason": "Not this customer."})
+    assert DataSubjectRequest.objects.get(pk=request.pk).status == Status.REFUSED
+
+
 def test_the_index_lists_only_what_each_role_may_read(acme, analyst, other_admin, client):
     client.force_login(analyst)
     index = client.get(reverse("admin:index"))
     models = {m["object_name"] for app in index.context["app_list"] for m in app["models"]}
     assert {"Site", "Purpose", "BannerVersion", "DailyCount"} <= models
-    assert not models & {"Subject", "Event", "Evidence", "State", "ApiKey", "Destination", "Delivery", "User"}
+    assert "Regulation" in models
+    personal = {"Subject", "Event", "Evidence", "State", "ApiKey", "Destination", "Delivery", "User"}
+    assert not models & (personal | {"DataSubjectRequest", "AccessLogEntry"})
 
 
 def test_a_member_enters_the_console_without_being_staff(acme, analyst, client):
@@ -281,3 +320,19 @@ def test_an_owner_adds_a_member_by_their_e_mail_without_a_user_list(acme, owner,
     response = client.post(url, data)
     assert response.status_code == 302, response.context["inline_admin_formsets"][0].formset.errors
     assert Membership.objects.get(user=newcomer).role == Role.ANALYST
+
+
+def test_a_sites_page_lists_its_regulations_for_analysts_to_read_and_admins_to_edit(acme, analyst, acme_admin, client):
+    regulation = acme.site.regulations.get()
+    site_url = reverse("admin:consent_site_change", args=[acme.site.pk])
+    regulation_url = reverse("admin:regions_regulation_change", args=[regulation.pk])
+    client.force_login(analyst)
+    page = client.get(site_url).content.decode()
+    assert regulation_url in page
+    assert 'name="regulations-0-slug"' not in page
+    assert client.get(regulation_url).status_code == 200
+    assert client.post(regulation_url, {}).status_code == 403
+    client.force_login(acme_admin)
+    page = client.get(site_url).content.decode()
+    assert 'name="regulations-0-slug"' in page
+    assert regulation_url in page

@@ -56,14 +56,35 @@ def test_a_member_of_another_organization_sees_nothing(client, outsider, outside
     assert DataSubjectRequest.objects.get(pk=dsr.pk).status == Status.RECEIVED
 
 
-def test_an_analyst_may_look_but_not_act(client, member, site, file_request):
+def test_an_analyst_sees_no_request_nor_the_access_log_because_they_hold_personal_data(
+    client, member, site, file_request
+):
+    dsr = file_request(details="Please send everything about ann@example.net")
+    client.post(path_of(verify_link()))
+    _staff(member, "view_datasubjectrequest", "change_datasubjectrequest", "view_accesslogentry")
+    client.force_login(member)
+    assert client.get(QUEUE).status_code == 403
+    for url in (f"{QUEUE}{dsr.pk}/change/", f"{QUEUE}{dsr.pk}/history/", f"{QUEUE}{dsr.pk}/delete/"):
+        assert client.get(url).status_code == 404, url
+    assert client.post(f"{QUEUE}{dsr.pk}/step/fulfil/").status_code == 404
+    assert client.get(f"{QUEUE}{dsr.pk}/proof/").status_code == 404
+    assert client.get("/admin/dsr/accesslogentry/").status_code == 403
+    assert DataSubjectRequest.objects.get(pk=dsr.pk).status == Status.VERIFIED
+    assert not AccessLogEntry.objects.filter(action="dsr.viewed").exists()
+
+
+def test_an_admin_of_the_organization_works_the_queue(client, organization, site, file_request):
+    from tests import factories
+
     dsr = file_request()
     client.post(path_of(verify_link()))
-    _staff(member, "view_datasubjectrequest", "change_datasubjectrequest")
-    client.force_login(member)
-    assert client.get(f"{QUEUE}{dsr.pk}/change/").status_code == 200
-    assert client.post(f"{QUEUE}{dsr.pk}/step/fulfil/").status_code == 403
-    assert DataSubjectRequest.objects.get(pk=dsr.pk).status == Status.VERIFIED
+    admin_user = factories.UserFactory(username="acme-admin@example.com")
+    Membership.objects.create(organization=organization, user=admin_user, role=Membership.Role.ADMIN)
+    client.force_login(admin_user)
+    assert str(dsr.pk) in client.get(QUEUE).content.decode()
+    assert client.post(f"{QUEUE}{dsr.pk}/step/start/").status_code == 302
+    assert DataSubjectRequest.objects.get(pk=dsr.pk).status == Status.IN_PROGRESS
+    assert client.get("/admin/dsr/accesslogentry/").status_code == 200
 
 
 def test_the_operator_fulfils_from_the_change_page_and_the_view_is_logged(operator, client, site, file_request):
