@@ -5,6 +5,7 @@ import hashlib
 import json
 import secrets
 from collections.abc import Mapping
+from dataclasses import dataclass
 from datetime import datetime, timedelta
 from types import MappingProxyType
 from typing import Any
@@ -17,6 +18,8 @@ from consent.hooks import services as hooks_services
 from consent.models import BannerText, BannerVersion, Organization, Purpose, Site, Subject
 from ledger import services as ledger_services
 from ledger.services import Receipt
+
+LEGITIMATE_INTEREST = Purpose.LegalBasis.LEGITIMATE_INTEREST.value
 
 
 class ConsentInputError(ValueError):
@@ -175,11 +178,16 @@ def banner_publish(*, site: Site, material: bool, user: AbstractBaseUser | None 
     return version, True
 
 
-def subject_get_or_create(*, site: Site, external_id: str, kind: str = Subject.Kind.VISITOR) -> Subject:
-    """Return the subject a customer's id stands for on this site, creating its pseudonym on first sight."""
+def subject_get_or_create(*, site: Site, external_id: str, kind: str) -> Subject:
+    """Return the subject an id of one kind stands for on this site, creating its pseudonym on first sight.
+
+    Visitors and users are separate namespaces: the same string names two different subjects.
+    """
     if not external_id or len(external_id) > 128:
         raise ConsentInputError("subject", "must be 1 to 128 characters")
-    subject = Subject.objects.filter(site=site, external_id=external_id).first()
+    if kind not in Subject.Kind.values:
+        raise ConsentInputError("subject_kind", f"must be one of {', '.join(Subject.Kind.values)}")
+    subject = Subject.objects.filter(site=site, kind=kind, external_id=external_id).first()
     if subject is not None:
         return subject
     pseudonym = secrets.token_hex(16)
@@ -194,22 +202,36 @@ def subject_get_or_create(*, site: Site, external_id: str, kind: str = Subject.K
             )
     except IntegrityError:
         # Another request created it first; theirs is the one.
-        return Subject.objects.get(site=site, external_id=external_id)
+        return Subject.objects.get(site=site, kind=kind, external_id=external_id)
+
+
+@dataclass(frozen=True)
+class _Terms:
+    """What a choice is checked against: the locales offered (None: any) and the purposes."""
+
+    locales: tuple[str, ...] | None
+    required: Mapping[str, bool]
+    # Purposes processed on legitimate interest: switching one off is an objection (GDPR Art. 21).
+    objectable: frozenset[str]
 
 
 @functools.lru_cache(maxsize=1024)
-def _version_terms(site_id: int, content_hash: str) -> tuple[tuple[str, ...], Mapping[str, bool]]:
-    """Return a version's locales and {purpose: required}; cached, since a version never changes.
+def _version_terms(site_id: int, content_hash: str) -> _Terms:
+    """Return a version's terms; cached, since a version never changes.
 
     An unknown version raises instead of returning, so a miss is never cached.
     """
     version = BannerVersion.objects.only("content").get(site_id=site_id, content_hash=content_hash)
-    purposes = {p["slug"]: bool(p["required"]) for p in version.content["purposes"]}
-    return tuple(version.content["locales"]), MappingProxyType(purposes)
+    purposes = version.content["purposes"]
+    return _Terms(
+        locales=tuple(version.content["locales"]),
+        required=MappingProxyType({p["slug"]: bool(p["required"]) for p in purposes}),
+        objectable=frozenset(p["slug"] for p in purposes if p.get("legal_basis") == LEGITIMATE_INTEREST),
+    )
 
 
-def _known_purposes(*, site: Site, banner_version: str) -> tuple[tuple[str, ...] | None, Mapping[str, bool]]:
-    """Return the locales and purposes ({slug: required}) of the version a choice was made under.
+def _known_purposes(*, site: Site, banner_version: str) -> _Terms:
+    """Return the terms of the version a choice was made under.
 
     A choice made outside the banner (API, account settings) names no version: the site's purposes
     as they are now apply, and any locale.
@@ -219,7 +241,19 @@ def _known_purposes(*, site: Site, banner_version: str) -> tuple[tuple[str, ...]
             return _version_terms(site.pk, banner_version)
         except BannerVersion.DoesNotExist:
             raise ConsentInputError("banner_version", "is not a published version of this site") from None
-    return None, dict(Purpose.objects.filter(site=site).values_list("slug", "required"))
+    rows = Purpose.objects.filter(site=site).values_list("slug", "required", "legal_basis")
+    return _Terms(
+        locales=None,
+        required={slug: required for slug, required, _ in rows},
+        objectable=frozenset(slug for slug, _, basis in rows if basis == LEGITIMATE_INTEREST),
+    )
+
+
+def _objection_key(idempotency_key: str | None) -> str | None:
+    """Return the idempotency key of the objection recorded beside a choice, so a retry replays both."""
+    if idempotency_key is None:
+        return None
+    return "objected:" + hashlib.sha256(idempotency_key.encode()).hexdigest()[:40]
 
 
 def consent_record(
@@ -242,10 +276,13 @@ def consent_record(
 
     Required purposes are recorded granted whatever was sent: they were shown locked on. A visitor
     who is linked to a user records on the user's subject, so the choice follows them everywhere.
+    Switching off a legitimate-interest purpose is an objection: it is recorded with kind `objected`,
+    as its own receipt beside the rest of the choice when the choice decides other purposes too.
     """
     if not choices:
         raise ConsentInputError("choices", "must name at least one purpose")
-    locales, purposes = _known_purposes(site=site, banner_version=banner_version)
+    terms = _known_purposes(site=site, banner_version=banner_version)
+    purposes = terms.required
     for slug, granted in choices.items():
         if slug not in purposes:
             raise ConsentInputError(f"choices.{slug}", "is not a purpose of this banner version")
@@ -256,32 +293,43 @@ def consent_record(
     decisions = dict(choices)
     if kind not in {"expired", "erased"}:
         decisions.update({slug: True for slug, required in purposes.items() if required})
-    if locale and locales is not None and locale not in locales:
-        raise ConsentInputError("locale", f"must be one of {list(locales)}")
+    if locale and terms.locales is not None and locale not in terms.locales:
+        raise ConsentInputError("locale", f"must be one of {list(terms.locales)}")
+    objections: dict[str, bool] = {}
+    if kind is None:
+        objections = {slug: False for slug, granted in decisions.items() if not granted and slug in terms.objectable}
+        decisions = {slug: granted for slug, granted in decisions.items() if slug not in objections}
+    appends = [
+        (d, k, key)
+        for d, k, key in [(objections, "objected", _objection_key(idempotency_key)), (decisions, kind, idempotency_key)]
+        if d
+    ]
 
     with transaction.atomic():
+        # The kind is part of the identity, looked up (and created) inside the write's transaction.
         subject = subject_get_or_create(site=site, external_id=external_id, kind=subject_kind)
         if subject.linked_to_id is not None:
             subject = subject.linked_to  # type: ignore[assignment]
-        try:
-            receipt = ledger_services.event_append(
-                site=site.key,
-                subject=subject.pseudonym,
-                decisions=decisions,
-                kind=kind,
-                source=source,
-                banner_version=banner_version,
-                method=method,
-                locale=locale,
-                jurisdiction=jurisdiction,
-                occurred_at=occurred_at,
-                idempotency_key=idempotency_key,
-                evidence=evidence,
-                known_purposes=purposes.keys(),
-                lifetime=timedelta(days=site.consent_lifetime_days),
-            )
-        except ValueError as exc:
-            raise ConsentInputError(getattr(exc, "field", "choices"), str(exc)) from exc
-        if not receipt.replayed:
-            hooks_services.deliveries_create(site=site, subject=subject, receipt=receipt)
+        for part, part_kind, part_key in appends:
+            try:
+                receipt = ledger_services.event_append(
+                    site=site.key,
+                    subject=subject.pseudonym,
+                    decisions=part,
+                    kind=part_kind,
+                    source=source,
+                    banner_version=banner_version,
+                    method=method,
+                    locale=locale,
+                    jurisdiction=jurisdiction,
+                    occurred_at=occurred_at,
+                    idempotency_key=part_key,
+                    evidence=evidence,
+                    known_purposes=purposes.keys(),
+                    lifetime=timedelta(days=site.consent_lifetime_days),
+                )
+            except ValueError as exc:
+                raise ConsentInputError(getattr(exc, "field", "choices"), str(exc)) from exc
+            if not receipt.replayed:
+                hooks_services.deliveries_create(site=site, subject=subject, receipt=receipt)
     return subject, receipt

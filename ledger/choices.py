@@ -16,7 +16,7 @@ from ledger.errors import (
     UnknownTerm,
 )
 
-SOURCES = frozenset({"banner", "preference_centre", "account_settings", "api", "gpc", "import", "system"})
+SOURCES = frozenset({"banner", "preference_centre", "account_settings", "api", "gpc", "import", "operator", "system"})
 KINDS = frozenset({"opted_in", "opted_out", "withdrawn", "objected", "expired", "erased"})
 METHODS = frozenset(
     {"accept_all", "reject_all", "custom", "gpc", "api", "withdraw_all", "expiry", "erasure", "identify", "import"}

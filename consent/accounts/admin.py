@@ -1,11 +1,11 @@
-"""Erasures in the admin: read-only, because they are the record that a request was carried out."""
+"""Erasures (read-only: the record that a request was carried out) and account bindings in the admin."""
 
 from typing import TYPE_CHECKING, Any
 
 from django.contrib import admin
 from django.http import HttpRequest
 
-from consent.accounts.models import Erasure
+from consent.accounts.models import AccountBinding, Erasure
 
 # ModelAdmin is generic only in the type stubs.
 if TYPE_CHECKING:
@@ -28,3 +28,13 @@ class ErasureAdmin(_Admin):
 
     def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
         return False
+
+
+@admin.register(AccountBinding)
+class AccountBindingAdmin(admin.ModelAdmin):
+    """Which login of this server opens the account pages as which customer user, site by site."""
+
+    list_display = ["user", "site", "external_id", "created_at"]
+    list_filter = ["site"]
+    search_fields = ["external_id", "user__username"]
+    autocomplete_fields = ["user"]

@@ -1,6 +1,7 @@
 """Writes of the banner: a visitor's choice (through consent_record) and the daily counters."""
 
 import ipaddress
+import re
 from collections.abc import Mapping
 from datetime import datetime
 from typing import Any
@@ -14,6 +15,10 @@ from consent.models import Site, Subject
 from consent.services import ConsentInputError, consent_record
 from ledger.services import Receipt
 
+VISITOR_ID = re.compile(Subject.VISITOR_ID_PATTERN.strip("^$"))
+# What the banner and its embedded preference centre send; gpc only with the browser's signal.
+PUBLIC_SOURCES = frozenset({"banner", "preference_centre", "gpc"})
+PUBLIC_METHODS = frozenset({"accept_all", "reject_all", "custom", "withdraw_all", "gpc"})
 # What each method counts as in the daily counters.
 METHOD_COUNTERS = {"accept_all": "accept_all", "reject_all": "reject_all", "custom": "custom"}
 
@@ -40,12 +45,22 @@ def choice_submit(
     evidence: Mapping[str, Any],
     idempotency_key: str | None = None,
     occurred_at: datetime | None = None,
+    gpc_signal: bool = False,
 ) -> tuple[Subject, Receipt]:
     """Record a choice sent by the banner, then count it for the operator's daily figures."""
-    # The public endpoint speaks for visitors only: a customer's user id is no secret, so a choice
-    # on a user comes through identify (a signed token), the account pages or the API.
-    if Subject.objects.filter(site=site, external_id=subject).exclude(kind=Subject.Kind.VISITOR).exists():
-        raise ConsentInputError("subject", "is not a visitor id")
+    # The public endpoint speaks for visitors only, by the id the banner makes: a customer's user id
+    # is no secret, so a choice on a user comes through identify (a signed token), the account pages
+    # or the API. consent_record files it under the visitor namespace, inside its transaction.
+    if not VISITOR_ID.fullmatch(subject):
+        raise ConsentInputError("subject", "must be the banner's visitor id (32 hex digits)")
+    # Anyone can post here: it may claim only what the banner itself can say.
+    if source not in PUBLIC_SOURCES:
+        raise ConsentInputError("source", f"must be one of {', '.join(sorted(PUBLIC_SOURCES))}")
+    if method not in PUBLIC_METHODS:
+        raise ConsentInputError("method", f"must be one of {', '.join(sorted(PUBLIC_METHODS))}")
+    if "gpc" in {source, method} and not gpc_signal:
+        field = "source" if source == "gpc" else "method"
+        raise ConsentInputError(field, "gpc needs the browser's Sec-GPC: 1 header")
     recorded = consent_record(
         site=site,
         external_id=subject,
@@ -57,6 +72,7 @@ def choice_submit(
         occurred_at=occurred_at,
         idempotency_key=idempotency_key,
         evidence=evidence,
+        subject_kind=Subject.Kind.VISITOR,
     )
     if not recorded[1].replayed:
         # Outside the ledger's transaction: a counter must never hold up or undo a recorded choice.

@@ -5,7 +5,7 @@ import json
 import pytest
 from django.test import Client
 
-from consent.accounts.models import Erasure
+from consent.accounts.models import AccountBinding, Erasure
 from consent.api.services import api_key_create
 from consent.models import Subject
 from ledger import selectors as ledger_selectors
@@ -26,7 +26,8 @@ def owner_client(owner) -> Client:
 
 @pytest.fixture
 def owner_subject(site, owner, choose):
-    """The owner is also a user of the acme site, who allowed marketing and analytics there."""
+    """The owner is also a user of the acme site (their login bound to it), who allowed marketing and analytics."""
+    AccountBinding.objects.create(user=owner, site=site, external_id=owner.username)
     choose(site, owner.username, {"marketing": True, "analytics": True}, subject_kind=Subject.Kind.USER)
     return Subject.objects.get(site=site, external_id=owner.username)
 

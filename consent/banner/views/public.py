@@ -17,7 +17,7 @@ from rest_framework import serializers
 
 from consent.banner import selectors, services
 from consent.banner.views.http import cached_response, error_response, limit_client, limit_site
-from consent.models import Site
+from consent.models import Site, Subject
 from consent.services import ConsentInputError
 
 MAX_BODY = 16 * 1024
@@ -122,16 +122,16 @@ class ConsentCreateView(View):
     http_method_names = ["post", "options"]
 
     class InputSerializer(serializers.Serializer[Any]):
-        subject = serializers.RegexField(r"^[\x21-\x7e]{1,128}$", max_length=128)
+        subject = serializers.RegexField(Subject.VISITOR_ID_PATTERN, max_length=32)
         choices = serializers.DictField(child=serializers.JSONField(), allow_empty=False)
         banner_version = serializers.RegexField(r"^[0-9a-f]{64}$")
-        method = serializers.ChoiceField(["accept_all", "reject_all", "custom", "gpc", "withdraw_all"])
+        method = serializers.ChoiceField(sorted(services.PUBLIC_METHODS))
         locale = serializers.RegexField(LOCALE.pattern, max_length=16)
         idempotency_key = serializers.RegexField(r"^[A-Za-z0-9_.:-]{8,64}$", required=False)
         occurred_at = serializers.DateTimeField(required=False)
         page_url = serializers.URLField(max_length=2000, required=False, allow_blank=True)
         source = serializers.ChoiceField(  # type: ignore[assignment]  # a field, not Field.source
-            ["banner", "account_settings", "preference_centre", "gpc"], required=False, default="banner"
+            sorted(services.PUBLIC_SOURCES), required=False, default="banner"
         )
 
         def validate_choices(self, value: dict[str, Any]) -> dict[str, bool]:
@@ -196,6 +196,7 @@ class ConsentCreateView(View):
                 evidence=evidence,
                 idempotency_key=valid.get("idempotency_key"),
                 occurred_at=valid.get("occurred_at"),
+                gpc_signal=evidence["sec_gpc"],
             )
         except ConsentInputError as exc:
             return _invalid({exc.field: [exc.message]})
