@@ -146,3 +146,21 @@ def test_after_erasure_the_same_id_starts_afresh(site, alice, choose):
         ]
         is False
     )
+
+
+def test_after_erasure_no_table_of_the_subject_or_account_apps_holds_the_real_id(site, alice):
+    from django.apps import apps
+    from django.db import models
+
+    from tests.accounts.conftest import identify_token as token
+
+    Client().get(f"/account/link/{site.key}/?user=alice&token={token(site, 'alice', use='signin')}")
+
+    services.subject_erase(site=site, external_id="alice", kind=Subject.Kind.USER, source="api")
+
+    for label in ("consent", "accounts"):
+        for model in apps.get_app_config(label).get_models():
+            texts = [f.name for f in model._meta.concrete_fields if isinstance(f, models.CharField | models.TextField)]
+            for field in texts:
+                held = model.objects.filter(**{field: "alice"}).exists()
+                assert not held, f"{model.__name__}.{field} still holds the erased id"

@@ -186,10 +186,16 @@ def _entry_words(entry: selectors.HistoryEntry) -> dict[str, Any]:
         "source": words.SOURCES.get(entry.source, entry.source),
         "method": words.METHODS.get(entry.method, entry.method),
         "decisions": [
-            {"slug": slug, "name": names.get(slug, {}).get("name", slug), "granted": granted}
+            {
+                "slug": slug,
+                "name": names.get(slug, {}).get("name", slug),
+                "granted": granted,
+                "kind": entry.kinds.get(slug, ""),
+            }
             for slug, granted in sorted(entry.decisions.items())
         ],
-        "withdrawal": bool({"withdrawn", "erased"} & set(entry.kinds.values())),
+        # An objection stops processing like a withdrawal does: the person checks who was told.
+        "withdrawal": bool({"withdrawn", "objected", "erased"} & set(entry.kinds.values())),
     }
 
 
