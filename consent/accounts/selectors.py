@@ -122,7 +122,7 @@ def subject_state(*, site: Site, subject: Subject) -> dict[str, dict[str, Any]]:
     state = ledger_selectors.subject_state(site=site.key, subject=subject.pseudonym)
     return {
         purpose: {
-            "granted": row.granted and (row.expires_at is None or row.expires_at > now),
+            "granted": ledger_selectors.granted_now(granted=row.granted, expires_at=row.expires_at, now=now),
             "since": row.since,
             "expires_at": row.expires_at,
             "kind": row.kind,

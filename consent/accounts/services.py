@@ -54,10 +54,13 @@ def _merge_decisions(*, site: Site, visitor: Subject, user: Subject) -> dict[_Me
         {e.id: e for e in ledger_selectors.subject_events(site=site.key, subject=user.pseudonym)} if ours else {}
     )
     merged: dict[_Merge, dict[str, EventRow]] = defaultdict(dict)
+    now = timezone.now()
     for purpose, row in theirs.items():
         event = their_events[row.event_id]
         if purpose not in known or row.kind in NOT_CHOICES:
             continue
+        if row.granted and not ledger_selectors.granted_now(granted=True, expires_at=row.expires_at, now=now):
+            continue  # a lapsed grant is no grant to carry over (it would start a new lifetime)
         current = ours.get(purpose)
         if current is not None and (
             current.granted == row.granted or _decided_at(our_events[current.event_id]) >= _decided_at(event)

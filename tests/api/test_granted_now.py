@@ -79,3 +79,35 @@ def test_an_audience_names_the_kind_of_each_subject(api, record):
     answer = api.get("/api/v1/sites/acme/consents", {"purpose": "analytics"}).json()
 
     assert answer["results"][0]["kind"] == "user"
+
+
+def test_a_webhook_carries_a_lapsed_grant_as_not_granted(record, site, settings, after_a_year):
+    import json
+
+    from consent.hooks.models import Delivery
+    from consent.hooks.services import destination_create
+
+    settings.ASSENT_ALLOW_PRIVATE_DESTINATIONS = True
+    destination_create(site=site, url="http://127.0.0.1:9/hooks", purposes=["marketing"])
+    record("visitor-1", {"analytics": True})
+    after_a_year()
+
+    record("visitor-1", {"marketing": True})
+
+    body = json.loads(Delivery.objects.order_by("-id").first().body)
+    assert body["data"]["changed"] == ["marketing"]
+    assert body["data"]["purposes"]["analytics"]["granted"] is False
+
+
+def test_a_devices_lapsed_grant_is_not_carried_over_to_its_user_at_sign_in(api, record, site, after_a_year):
+    device = vid("phone")
+    record(device, {"analytics": True})
+    after_a_year()
+
+    account_services.subject_identify(
+        site=site, visitor_id=device, user_id="user-1", token=identify_token(site, "user-1", lifetime=600)
+    )
+
+    assert "user-1" not in _audience(api, "analytics")
+    state = api.get("/api/v1/sites/acme/subjects/user-1").json()["purposes"]
+    assert state.get("analytics", {"granted": False})["granted"] is False
