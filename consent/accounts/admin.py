@@ -38,3 +38,20 @@ class AccountBindingAdmin(admin.ModelAdmin):
     list_filter = ["site"]
     search_fields = ["external_id", "user__username"]
     autocomplete_fields = ["user"]
+
+    # A binding opens a customer's consent records to a login: only a superuser may make one, so a
+    # member of one organization can never bind themselves to another organization's customer.
+    def has_module_permission(self, request: HttpRequest) -> bool:
+        return bool(request.user.is_active and request.user.is_superuser)
+
+    def has_view_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return self.has_module_permission(request)
+
+    def has_add_permission(self, request: HttpRequest) -> bool:
+        return self.has_module_permission(request)
+
+    def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return self.has_module_permission(request)
+
+    def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return self.has_module_permission(request)

@@ -210,7 +210,7 @@ def _status(kind: str, granted: bool) -> str:
     )
 
 
-def subject_export(*, site: Site, external_id: str, kind: str) -> dict[str, Any]:
+def subject_export(*, site: Site, external_id: str, kind: str = Subject.Kind.USER) -> dict[str, Any]:
     """Return everything held about a subject (links, state, events, evidence, receipts) as one JSON document.
 
     An id nobody holds anything about (never seen, or erased) gives the same document with empty parts.

@@ -179,7 +179,7 @@ def link_sessions_end(*, site: Site, external_id: str) -> int:
 ERASURE_SOURCES = frozenset({"account_settings", "api", "operator", "system"})
 
 
-def subject_erase(*, site: Site, external_id: str, kind: str, source: str) -> Erasure | None:
+def subject_erase(*, site: Site, external_id: str, source: str, kind: str = Subject.Kind.USER) -> Erasure | None:
     """Erase a subject (a user with every linked device, or a lone visitor); return the record, None if unknown.
 
     The ledger gets an `erased` event (the pseudonymous proof that stays), the personal evidence,

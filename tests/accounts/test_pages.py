@@ -300,3 +300,21 @@ def test_erasure_ends_the_persons_signed_link_sessions_and_forgets_them(site, ch
     assert not LinkSession.objects.filter(external_id="cust-7").exists()
     assert not Subject.objects.filter(external_id="cust-7").exists()
     assert not any(s.get_decoded().get("accounts_identity") for s in Session.objects.all())
+
+
+def test_only_a_superuser_may_bind_a_login_to_a_customer_user(member, outsider_site):
+    from django.contrib.auth.models import Permission
+
+    member.is_staff = True
+    member.save()
+    member.user_permissions.set(Permission.objects.filter(codename__endswith="accountbinding"))
+    client = Client()
+    client.force_login(member)
+
+    response = client.post(
+        "/admin/accounts/accountbinding/add/",
+        {"user": member.pk, "site": outsider_site.pk, "external_id": "their-customer"},
+    )
+
+    assert response.status_code == 403
+    assert not AccountBinding.objects.exists()
