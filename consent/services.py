@@ -299,11 +299,10 @@ def consent_record(
     if kind is None:
         objections = {slug: False for slug, granted in decisions.items() if not granted and slug in terms.objectable}
         decisions = {slug: granted for slug, granted in decisions.items() if slug not in objections}
-    appends = [
-        (d, k, key)
-        for d, k, key in [(objections, "objected", _objection_key(idempotency_key)), (decisions, kind, idempotency_key)]
-        if d
-    ]
+    # (decisions, kind, idempotency key) per append; the objection first, so the receipt returned
+    # (the last) carries the whole state after both.
+    appends = [(objections, "objected", _objection_key(idempotency_key)), (decisions, kind, idempotency_key)]
+    appends = [append for append in appends if append[0]]
 
     with transaction.atomic():
         # The kind is part of the identity, looked up (and created) inside the write's transaction.
