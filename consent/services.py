@@ -209,6 +209,7 @@ def subject_get_or_create(*, site: Site, external_id: str, kind: str) -> Subject
 class _Terms:
     """What a choice is checked against: the locales offered (None: any) and the purposes."""
 
+    site_key: str
     locales: tuple[str, ...] | None
     required: Mapping[str, bool]
     # Purposes processed on legitimate interest: switching one off is an objection (GDPR Art. 21).
@@ -216,14 +217,17 @@ class _Terms:
 
 
 @functools.lru_cache(maxsize=1024)
-def _version_terms(site_id: int, content_hash: str) -> _Terms:
+def _version_terms(content_hash: str) -> _Terms:
     """Return a version's terms; cached, since a version never changes.
 
-    An unknown version raises instead of returning, so a miss is never cached.
+    Keyed by the content hash alone, which is unique and names its site's key (never a row id, which
+    a database may hand out again). An unknown version raises instead of returning, so a miss is
+    never cached.
     """
-    version = BannerVersion.objects.only("content").get(site_id=site_id, content_hash=content_hash)
+    version = BannerVersion.objects.only("content").get(content_hash=content_hash)
     purposes = version.content["purposes"]
     return _Terms(
+        site_key=version.content["site"],
         locales=tuple(version.content["locales"]),
         required=MappingProxyType({p["slug"]: bool(p["required"]) for p in purposes}),
         objectable=frozenset(p["slug"] for p in purposes if p.get("legal_basis") == LEGITIMATE_INTEREST),
@@ -238,11 +242,15 @@ def _known_purposes(*, site: Site, banner_version: str) -> _Terms:
     """
     if banner_version:
         try:
-            return _version_terms(site.pk, banner_version)
+            terms = _version_terms(banner_version)
         except BannerVersion.DoesNotExist:
-            raise ConsentInputError("banner_version", "is not a published version of this site") from None
+            terms = None
+        if terms is None or terms.site_key != site.key:
+            raise ConsentInputError("banner_version", "is not a published version of this site")
+        return terms
     rows = Purpose.objects.filter(site=site).values_list("slug", "required", "legal_basis")
     return _Terms(
+        site_key=site.key,
         locales=None,
         required={slug: required for slug, required, _ in rows},
         objectable=frozenset(slug for slug, _, basis in rows if basis == LEGITIMATE_INTEREST),
