@@ -318,3 +318,14 @@ def test_only_a_superuser_may_bind_a_login_to_a_customer_user(member, outsider_s
 
     assert response.status_code == 403
     assert not AccountBinding.objects.exists()
+
+
+def test_erasing_oneself_through_a_signed_link_signs_out_and_says_it_is_done(site, choose):
+    choose(site, "cust-7", {"marketing": True}, subject_kind=Subject.Kind.USER)
+    client = Client()
+    client.get(link(site, "cust-7"))
+
+    response = client.post(f"/account/privacy/{site.key}/erase", {"confirm": "on"}, follow=True)
+
+    assert "Your data has been erased." in response.content.decode()
+    assert client.get("/account/privacy/").status_code == 302

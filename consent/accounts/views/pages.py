@@ -275,6 +275,10 @@ def erase(request: HttpRequest, key: str) -> HttpResponse:
     if request.POST.get("confirm") != "on":
         return HttpResponseRedirect(f"{reverse('accounts:privacy')}#erase-{site.key}")
     services.subject_erase(site=site, external_id=user_id, kind=Subject.Kind.USER, source="account_settings")
+    if person.via_link:
+        # Erasure ended every session the link opened, this one too: nothing of it may be saved again.
+        logout(request)
+        return HttpResponseRedirect(f"{settings.LOGIN_URL}?erased=1")
     return HttpResponseRedirect(f"{reverse('accounts:privacy')}?erased=1")
 
 
