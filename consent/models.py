@@ -185,8 +185,9 @@ class Subject(models.Model):
         VISITOR = "visitor", "Visitor (banner cookie)"
         USER = "user", "User (customer's account id)"
 
-    # The id the banner makes for a visitor: 128 random bits as 32 lower-case hex digits.
-    VISITOR_ID_PATTERN = r"^[0-9a-f]{32}$"
+    # The id the banner makes for a visitor: 128 random bits as 32 lower-case hex digits (\Z, not $,
+    # which would let a trailing newline through).
+    VISITOR_ID_PATTERN = r"^[0-9a-f]{32}\Z"
 
     site = models.ForeignKey(Site, on_delete=models.CASCADE, related_name="subjects")
     external_id = models.CharField(max_length=128)

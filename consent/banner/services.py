@@ -15,7 +15,7 @@ from consent.models import Site, Subject
 from consent.services import ConsentInputError, consent_record
 from ledger.services import Receipt
 
-VISITOR_ID = re.compile(Subject.VISITOR_ID_PATTERN.strip("^$"))
+VISITOR_ID = re.compile(Subject.VISITOR_ID_PATTERN)
 # What the banner and its embedded preference centre send; gpc only with the browser's signal.
 PUBLIC_SOURCES = frozenset({"banner", "preference_centre", "gpc"})
 PUBLIC_METHODS = frozenset({"accept_all", "reject_all", "custom", "withdraw_all", "gpc"})
@@ -51,7 +51,7 @@ def choice_submit(
     # The public endpoint speaks for visitors only, by the id the banner makes: a customer's user id
     # is no secret, so a choice on a user comes through identify (a signed token), the account pages
     # or the API. consent_record files it under the visitor namespace, inside its transaction.
-    if not VISITOR_ID.fullmatch(subject):
+    if not VISITOR_ID.match(subject):
         raise ConsentInputError("subject", "must be the banner's visitor id (32 hex digits)")
     # Anyone can post here: it may claim only what the banner itself can say.
     if source not in PUBLIC_SOURCES:

@@ -147,3 +147,18 @@ def test_the_api_accepts_only_json_booleans_as_choices(site, api, value):
     assert response.status_code == 400
     assert any(field.startswith("choices") for field in response.json()["error"]["fields"])
     assert not Event.objects.exists()
+
+
+@pytest.mark.parametrize("subject", ["0" * 31, "0" * 33, "A" * 32, "user-777", "g" * 32])
+def test_only_the_banners_own_visitor_id_format_is_accepted(site, subject):
+    consent = _public(site, subject, {"marketing": True})
+    identified = Client().post(
+        "/api/v1/public/sites/acme/identify",
+        {"subject": subject, "user": "user-1", "token": identify_token(site, "user-1")},
+        content_type="application/json",
+    )
+
+    assert consent.status_code == identified.status_code == 400
+    assert "subject" in consent.json()["error"]["fields"]
+    assert "subject" in identified.json()["error"]["fields"]
+    assert not Subject.objects.exists()

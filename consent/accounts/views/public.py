@@ -20,7 +20,7 @@ from ledger import selectors as ledger_selectors
 
 MAX_BODY = 2048
 ID_PATTERN = r"^[\x21-\x7e]{1,128}$"
-VISITOR_ID = re.compile(r"[0-9a-f]{32}")
+VISITOR_ID = re.compile(Subject.VISITOR_ID_PATTERN)
 
 
 def _invalid(field: str, message: str) -> JsonResponse:
@@ -104,7 +104,7 @@ def preferences(request: HttpRequest, key: str, subject: str) -> HttpResponse:
     site = _site(key)
     if site is None:
         return _not_found(key)
-    if not VISITOR_ID.fullmatch(subject):
+    if not VISITOR_ID.match(subject):
         return _invalid("subject", "must be the banner's visitor id (32 hex digits)")
     answer = selectors.preferences_public(site=site, visitor_id=subject)
     response = JsonResponse(answer)
