@@ -12,6 +12,7 @@ from django.template.response import TemplateResponse
 from django.urls import path, reverse
 
 from consent import services
+from consent.accounts import services as accounts_services
 from consent.console.roles import Role
 from consent.console.scoping import ConsoleAdmin, ConsoleStackedInline, ConsoleTabularInline
 from consent.models import (
@@ -180,14 +181,37 @@ class BannerVersionAdmin(ConsoleAdmin):
 
 @admin.register(Subject)
 class SubjectAdmin(ConsoleAdmin):
+    """Subjects are read here and erased through the erasure service, never deleted as rows.
+
+    A plain delete would skip the ledger's `erased` event, the subject.erased webhook and the
+    evidence purge, and leave the person's link sessions open.
+    """
+
     tenant_path = "site__organization"
+    # Erasure is the owner's: the only change this page makes.
+    console_write_role = Role.OWNER
     list_display = ["external_id", "site", "kind", "linked_to", "created_at"]
     list_filter = ["site", "kind"]
     search_fields = ["external_id"]
     readonly_fields = ["site", "external_id", "kind", "pseudonym", "ledger_key", "linked_to", "created_at"]
+    actions = ["erase"]
 
     def has_add_permission(self, request: HttpRequest) -> bool:
         return False
 
+    def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False
+
     def get_queryset(self, request: HttpRequest) -> QuerySet[Subject]:
         return super().get_queryset(request).select_related("site")
+
+    @admin.action(description="Erase the selected subjects (with their linked devices)", permissions=["change"])
+    def erase(self, request: HttpRequest, queryset: QuerySet[Subject]) -> None:
+        """Carry out an erasure request for each selected subject through the erasure service."""
+        erased = 0
+        for subject in queryset.select_related("site"):
+            done = accounts_services.subject_erase(
+                site=subject.site, external_id=subject.external_id, kind=subject.kind, source="operator"
+            )
+            erased += done.subjects if done is not None else 0
+        self.message_user(request, f"Erased {erased} subject(s); the ledger keeps each erasure's proof.")

@@ -11,6 +11,7 @@ from django.contrib.auth import get_user_model
 from django.db import transaction
 
 from consent import services
+from consent.accounts.models import AccountBinding
 from consent.models import BannerText, Membership, Organization, Purpose, PurposeTranslation, Site
 from consent.regions.models import Regulation, RegulationText
 
@@ -340,6 +341,8 @@ def demo_seed(*, port: int = 8000, password: str = DEMO_USER_PASSWORD) -> DemoRe
         # The demo user runs the admin too, so a newcomer needs one login for everything.
         user = user_model.objects.create_superuser(username=DEMO_USER_EMAIL, email=DEMO_USER_EMAIL, password=password)
     Membership.objects.get_or_create(organization=organization, user=user, defaults={"role": Membership.Role.OWNER})
+    # The demo login is also a customer user of the demo site, for the account pages.
+    AccountBinding.objects.get_or_create(user=user, site=site, defaults={"external_id": DEMO_USER_EMAIL})
 
     version, _ = services.banner_publish(site=site, material=True)
     return DemoResult(

@@ -185,6 +185,10 @@ class Subject(models.Model):
         VISITOR = "visitor", "Visitor (banner cookie)"
         USER = "user", "User (customer's account id)"
 
+    # The id the banner makes for a visitor: 128 random bits as 32 lower-case hex digits (\Z, not $,
+    # which would let a trailing newline through).
+    VISITOR_ID_PATTERN = r"^[0-9a-f]{32}\Z"
+
     site = models.ForeignKey(Site, on_delete=models.CASCADE, related_name="subjects")
     external_id = models.CharField(max_length=128)
     kind = models.CharField(max_length=16, choices=Kind.choices, default=Kind.VISITOR)
@@ -197,8 +201,12 @@ class Subject(models.Model):
 
     class Meta:
         constraints = [
-            # Serves every lookup by the id the customer knows (API, hooks, banner).
-            models.UniqueConstraint(fields=["site", "external_id"], name="subject_site_external_id_unique"),
+            # Visitors and users are two namespaces: an id is unique per site *and* kind, so a visitor
+            # can never take a user's id before that user is seen. Serves every lookup by the id the
+            # customer knows (API, hooks, banner, account pages), which always names the kind.
+            models.UniqueConstraint(
+                fields=["site", "kind", "external_id"], name="subject_site_kind_external_id_unique"
+            ),
         ]
 
     def __str__(self) -> str:

@@ -5,6 +5,7 @@ import hashlib
 import json
 import secrets
 from collections.abc import Mapping
+from dataclasses import dataclass
 from datetime import datetime, timedelta
 from types import MappingProxyType
 from typing import Any
@@ -18,6 +19,8 @@ from consent.models import BannerText, BannerVersion, Organization, Purpose, Sit
 from consent.regions.selectors import regulations_content
 from ledger import services as ledger_services
 from ledger.services import IdempotencyConflict, Receipt
+
+LEGITIMATE_INTEREST = Purpose.LegalBasis.LEGITIMATE_INTEREST.value
 
 
 class ConsentInputError(ValueError):
@@ -184,11 +187,16 @@ def banner_publish(*, site: Site, material: bool, user: AbstractBaseUser | None 
     return version, True
 
 
-def subject_get_or_create(*, site: Site, external_id: str, kind: str = Subject.Kind.VISITOR) -> Subject:
-    """Return the subject a customer's id stands for on this site, creating its pseudonym on first sight."""
+def subject_get_or_create(*, site: Site, external_id: str, kind: str) -> Subject:
+    """Return the subject an id of one kind stands for on this site, creating its pseudonym on first sight.
+
+    Visitors and users are separate namespaces: the same string names two different subjects.
+    """
     if not external_id or len(external_id) > 128:
         raise ConsentInputError("subject", "must be 1 to 128 characters")
-    subject = Subject.objects.filter(site=site, external_id=external_id).first()
+    if kind not in Subject.Kind.values:
+        raise ConsentInputError("subject_kind", f"must be one of {', '.join(Subject.Kind.values)}")
+    subject = Subject.objects.filter(site=site, kind=kind, external_id=external_id).first()
     if subject is not None:
         return subject
     pseudonym = secrets.token_hex(16)
@@ -203,32 +211,59 @@ def subject_get_or_create(*, site: Site, external_id: str, kind: str = Subject.K
             )
     except IntegrityError:
         # Another request created it first; theirs is the one.
-        return Subject.objects.get(site=site, external_id=external_id)
+        return Subject.objects.get(site=site, kind=kind, external_id=external_id)
+
+
+@dataclass(frozen=True)
+class _Terms:
+    """What a choice is checked against: the locales offered (None: any) and the purposes."""
+
+    site_key: str
+    locales: tuple[str, ...] | None
+    required: Mapping[str, bool]
+    # Purposes processed on legitimate interest: switching one off is an objection (GDPR Art. 21).
+    objectable: frozenset[str]
 
 
 @functools.lru_cache(maxsize=1024)
-def _version_terms(site_id: int, content_hash: str) -> tuple[tuple[str, ...], Mapping[str, bool]]:
-    """Return a version's locales and {purpose: required}; cached, since a version never changes.
+def _version_terms(content_hash: str) -> _Terms:
+    """Return a version's terms; cached, since a version never changes.
 
-    An unknown version raises instead of returning, so a miss is never cached.
+    Keyed by the content hash alone, which is unique and names its site's key (never a row id, which
+    a database may hand out again). An unknown version raises instead of returning, so a miss is
+    never cached.
     """
-    version = BannerVersion.objects.only("content").get(site_id=site_id, content_hash=content_hash)
-    purposes = {p["slug"]: bool(p["required"]) for p in version.content["purposes"]}
-    return tuple(version.content["locales"]), MappingProxyType(purposes)
+    version = BannerVersion.objects.only("content").get(content_hash=content_hash)
+    purposes = version.content["purposes"]
+    return _Terms(
+        site_key=version.content["site"],
+        locales=tuple(version.content["locales"]),
+        required=MappingProxyType({p["slug"]: bool(p["required"]) for p in purposes}),
+        objectable=frozenset(p["slug"] for p in purposes if p.get("legal_basis") == LEGITIMATE_INTEREST),
+    )
 
 
-def _known_purposes(*, site: Site, banner_version: str) -> tuple[tuple[str, ...] | None, Mapping[str, bool]]:
-    """Return the locales and purposes ({slug: required}) of the version a choice was made under.
+def _known_purposes(*, site: Site, banner_version: str) -> _Terms:
+    """Return the terms of the version a choice was made under.
 
     A choice made outside the banner (API, account settings) names no version: the site's purposes
     as they are now apply, and any locale.
     """
     if banner_version:
         try:
-            return _version_terms(site.pk, banner_version)
+            terms = _version_terms(banner_version)
         except BannerVersion.DoesNotExist:
-            raise ConsentInputError("banner_version", "is not a published version of this site") from None
-    return None, dict(Purpose.objects.filter(site=site).values_list("slug", "required"))
+            terms = None
+        if terms is None or terms.site_key != site.key:
+            raise ConsentInputError("banner_version", "is not a published version of this site")
+        return terms
+    rows = Purpose.objects.filter(site=site).values_list("slug", "required", "legal_basis")
+    return _Terms(
+        site_key=site.key,
+        locales=None,
+        required={slug: required for slug, required, _ in rows},
+        objectable=frozenset(slug for slug, _, basis in rows if basis == LEGITIMATE_INTEREST),
+    )
 
 
 def consent_record(
@@ -252,10 +287,13 @@ def consent_record(
 
     Required purposes are recorded granted whatever was sent: they were shown locked on. A visitor
     who is linked to a user records on the user's subject, so the choice follows them everywhere.
+    Switching off a legitimate-interest purpose is an objection: it is recorded with kind `objected`,
+    as its own receipt beside the rest of the choice when the choice decides other purposes too.
     """
     if not choices:
         raise ConsentInputError("choices", "must name at least one purpose")
-    locales, purposes = _known_purposes(site=site, banner_version=banner_version)
+    terms = _known_purposes(site=site, banner_version=banner_version)
+    purposes = terms.required
     for slug, granted in choices.items():
         if slug not in purposes:
             raise ConsentInputError(f"choices.{slug}", "is not a purpose of this banner version")
@@ -266,14 +304,16 @@ def consent_record(
     decisions = dict(choices)
     if kind not in {"expired", "erased"}:
         decisions.update({slug: True for slug, required in purposes.items() if required})
-    if locale and locales is not None and locale not in locales:
-        raise ConsentInputError("locale", f"must be one of {list(locales)}")
-
+    if locale and terms.locales is not None and locale not in terms.locales:
+        raise ConsentInputError("locale", f"must be one of {list(terms.locales)}")
     with transaction.atomic():
+        # The kind is part of the identity, looked up (and created) inside the write's transaction.
         subject = subject_get_or_create(site=site, external_id=external_id, kind=subject_kind)
         if subject.linked_to_id is not None:
             subject = subject.linked_to  # type: ignore[assignment]
         try:
+            # One choice, one receipt: a legitimate-interest purpose switched off is recorded as an
+            # objection within it (the ledger derives the kind per purpose).
             receipt = ledger_services.event_append(
                 site=site.key,
                 subject=subject.pseudonym,
@@ -290,6 +330,7 @@ def consent_record(
                 evidence=evidence,
                 known_purposes=purposes.keys(),
                 lifetime=timedelta(days=site.consent_lifetime_days),
+                objectable=terms.objectable,
             )
         except IdempotencyConflict:
             raise  # not bad input but a clash with an earlier request: the HTTP layer answers 409

@@ -1,6 +1,8 @@
 """Celery tasks of the consent domain: grants that ran out of their lifetime are recorded as expired."""
 
+import hashlib
 import logging
+import time
 from collections import defaultdict
 from datetime import datetime
 
@@ -8,6 +10,7 @@ from celery import shared_task
 from django.db import transaction
 from django.utils import timezone
 
+from consent.hooks import services as hooks_services
 from consent.models import Purpose, Site, Subject
 from consent.services import ConsentInputError, consent_record
 from ledger import selectors as ledger_selectors
@@ -16,24 +19,30 @@ from ledger.selectors import DueExpiry
 
 logger = logging.getLogger(__name__)
 
-# One beat run handles at most this many grants; the next run (five minutes later) takes the rest.
+# One page of lapsed grants; a run goes on page after page until none is left or its time is up.
 BATCH = 1000
+# A run stops starting pages after this long, well inside the five minutes between beats; at
+# hundreds of subjects a second that is far more than a million expiries a day.
+RUN_SECONDS = 240.0
 
 
-def _idempotency_key(dues: list[DueExpiry]) -> str:
+def _idempotency_key(dues: list[DueExpiry], part: str) -> str:
     """Return the same key for the same lapsed grants, so two overlapping runs record them once."""
     latest = max(due.expires_at for due in dues)
-    return f"expiry:{dues[0].subject_key[:48]}:{latest.timestamp():.6f}:{len(dues)}"
+    purposes = hashlib.sha256(",".join(sorted(due.purpose for due in dues)).encode()).hexdigest()[:16]
+    return f"expiry:{part}:{dues[0].subject_key[:48]}:{latest.timestamp():.6f}:{purposes}"
 
 
-def _ledger_expire(*, site: Site, subject: Subject, purposes: list[str], expires_at: datetime) -> None:
-    """Append `expired` straight to the ledger, for grants consent_record must not touch.
+def _ledger_expire(
+    *, site: Site, subject: Subject, purposes: list[str], expires_at: datetime, idempotency_key: str
+) -> None:
+    """Append `expired` straight to the ledger, for grants consent_record must not touch, and tell destinations.
 
     consent_record refuses to record a required purpose as not granted, follows a linked device to
     its user (whose own grant has not lapsed), and knows only the site's current purposes; left
-    alone, such grants would come back in every batch and crowd out the others.
+    alone, such grants would come back in every run. Destinations hear of them like of any expiry.
     """
-    ledger_services.event_append(
+    receipt = ledger_services.event_append(
         site=site.key,
         subject=subject.pseudonym,
         decisions=dict.fromkeys(purposes, False),
@@ -44,7 +53,10 @@ def _ledger_expire(*, site: Site, subject: Subject, purposes: list[str], expires
         locale="",
         known_purposes=purposes,
         occurred_at=expires_at,
+        idempotency_key=idempotency_key,
     )
+    if not receipt.replayed:
+        hooks_services.deliveries_create(site=site, subject=subject, receipt=receipt)
 
 
 def subject_expire(*, site: Site, subject: Subject, dues: list[DueExpiry]) -> int:
@@ -67,18 +79,23 @@ def subject_expire(*, site: Site, subject: Subject, dues: list[DueExpiry]) -> in
                 method="expiry",
                 locale="",
                 occurred_at=expires_at,
-                idempotency_key=_idempotency_key(dues),
+                idempotency_key=_idempotency_key(dues, "choice"),
                 subject_kind=subject.kind,
             )
         rest = sorted(purposes - optional)
         if rest:
-            _ledger_expire(site=site, subject=subject, purposes=rest, expires_at=expires_at)
+            _ledger_expire(
+                site=site,
+                subject=subject,
+                purposes=rest,
+                expires_at=expires_at,
+                idempotency_key=_idempotency_key(dues, "ledger"),
+            )
     return len(purposes)
 
 
-def consent_expire(*, now: datetime | None = None, limit: int = BATCH) -> int:
-    """Record every grant whose expires_at has passed as expired, one subject at a time; return how many."""
-    dues = ledger_selectors.states_due_for_expiry(now=now or timezone.now(), limit=limit)
+def _page_expire(dues: list[DueExpiry]) -> int:
+    """Record one page of lapsed grants as expired, one subject at a time; return how many."""
     by_subject: dict[tuple[str, str], list[DueExpiry]] = defaultdict(list)
     for due in dues:
         by_subject[(due.site, due.subject_key)].append(due)
@@ -100,6 +117,28 @@ def consent_expire(*, now: datetime | None = None, limit: int = BATCH) -> int:
             expired += subject_expire(site=sites[site_key], subject=subject, dues=rows)
         except (ConsentInputError, ValueError):
             logger.exception("expiry: could not expire subject %s on site %s", subject.pk, site_key)
+    return expired
+
+
+def consent_expire(*, now: datetime | None = None, limit: int = BATCH, seconds: float = RUN_SECONDS) -> int:
+    """Record every grant whose expires_at has passed as expired, page by page; return how many.
+
+    The pages follow a cursor, so grants that cannot be expired (a subject nobody can name, a
+    failing write) are passed over instead of filling every page of every later run.
+    """
+    moment = now or timezone.now()
+    deadline = time.monotonic() + seconds
+    after = None
+    expired = 0
+    while time.monotonic() < deadline:
+        dues = ledger_selectors.states_due_for_expiry(now=moment, limit=limit, after=after)
+        if not dues:
+            break
+        # A subject's grants may straddle two pages: the second page expires the rest the same way.
+        expired += _page_expire(dues)
+        after = dues[-1].cursor
+        if len(dues) < limit:
+            break
     return expired
 
 

@@ -130,7 +130,11 @@ def _event(
 ) -> tuple[Any, ...]:
     """Return one purpose's event row in EVENT_COLUMNS order."""
     granted = choice.decisions[purpose]
-    kind = choice.kind or kind_derive(granted=granted, previously_granted=bool(previous and previous.granted))
+    kind = choice.kind or kind_derive(
+        granted=granted,
+        previously_granted=bool(previous and previous.granted),
+        objectable=purpose in choice.objectable,
+    )
     # The idempotency key is recorded on the first event only (purposes are sorted, so that is the
     # first purpose); IdempotencyKey is what refuses a second choice under it.
     first = purpose == min(choice.decisions)

@@ -16,7 +16,7 @@ from ledger.errors import (
     UnknownTerm,
 )
 
-SOURCES = frozenset({"banner", "preference_centre", "account_settings", "api", "gpc", "import", "system"})
+SOURCES = frozenset({"banner", "preference_centre", "account_settings", "api", "gpc", "import", "operator", "system"})
 # "defaulted": on by default under an opt-out or notice law, before the person chose anything.
 KINDS = frozenset({"opted_in", "defaulted", "opted_out", "withdrawn", "objected", "expired", "erased"})
 METHODS = frozenset(
@@ -61,12 +61,16 @@ class Choice:
     idempotency_key: str | None
     evidence: dict[str, Any] | None
     lifetime: timedelta | None
+    # Purposes processed on legitimate interest: switching one off is an objection (GDPR Art. 21).
+    objectable: frozenset[str] = frozenset()
 
 
-def kind_derive(*, granted: bool, previously_granted: bool) -> str:
+def kind_derive(*, granted: bool, previously_granted: bool, objectable: bool = False) -> str:
     """Return the kind of a decision made without an explicit kind."""
     if granted:
         return "opted_in"
+    if objectable:
+        return "objected"
     return "withdrawn" if previously_granted else "opted_out"
 
 
@@ -153,6 +157,7 @@ def choice_check(
     evidence: Mapping[str, Any] | None,
     lifetime: timedelta | None,
     now: datetime,
+    objectable: Collection[str] = (),
 ) -> Choice:
     """Return the checked choice, or raise a LedgerInputError naming the first field at fault."""
     checked = _decisions_check(decisions, known_purposes)
@@ -177,4 +182,5 @@ def choice_check(
         idempotency_key=idempotency_key or None,
         evidence=_evidence_check(evidence),
         lifetime=lifetime,
+        objectable=frozenset(objectable),
     )

@@ -8,10 +8,10 @@ because transactions commit out of id order and only integrated events have an i
 import uuid
 from collections.abc import Collection
 from dataclasses import asdict, dataclass
-from datetime import datetime
+from datetime import UTC, datetime
 from typing import Any
 
-from django.db.models import Count
+from django.db.models import Count, Q
 from django.utils import timezone
 
 from ledger import merkle
@@ -41,6 +41,7 @@ _EVENT_FIELDS = (
     "recorded_at",
     "expires_at",
 )
+EARLIEST_CURSOR = datetime(2000, 1, 1, tzinfo=UTC)
 _STATE_FIELDS = ("purpose", "granted", "kind", "source", "since", "expires_at", "event_id", "receipt_id")
 
 
@@ -87,6 +88,19 @@ def _event_row(row: tuple[Any, ...], leaf_index: int | None = None) -> EventRow:
     fields = dict(zip(_EVENT_FIELDS, row, strict=True))
     fields["id"], fields["receipt_id"] = str(fields["id"]), str(fields["receipt_id"])
     return EventRow(**fields, leaf_index=leaf_index)
+
+
+def granted_now(*, granted: bool, expires_at: datetime | None, now: datetime) -> bool:
+    """Return whether a state grants at a moment: the one definition every read of "granted" uses.
+
+    A grant whose lifetime ran out is not granted, whether or not the expiry job has recorded it yet.
+    """
+    return granted and (expires_at is None or expires_at > now)
+
+
+def granted_now_q(now: datetime) -> Q:
+    """Return granted_now() as a filter on State rows, for reads that select in the database."""
+    return Q(granted=True) & (Q(expires_at__isnull=True) | Q(expires_at__gt=now))
 
 
 def _state_row(row: tuple[Any, ...]) -> StateRow:
@@ -169,16 +183,20 @@ def audience(
     after_cursor: str | None = None,
     limit: int = 1000,
     after: str | None = None,
+    now: datetime | None = None,
 ) -> list[AudienceRow]:
-    """Return up to `limit` subjects whose decision for a purpose is `granted`, in subject key order.
+    """Return up to `limit` subjects whose decision for a purpose is granted now (or not), in subject key order.
 
     Keyset pagination: pass the last row's subject_key as `after_cursor` (or `after`) for the next page;
     a page shorter than `limit` is the last. `changed_since` keeps rows whose decision took its value then or later.
+    A lapsed grant counts as not granted (granted_now).
     """
     log = log_find(site)
     if log is None:
         return []
-    rows = State.objects.filter(log=log, purpose=purpose, granted=granted)
+    moment = now or timezone.now()
+    rows = State.objects.filter(log=log, purpose=purpose)
+    rows = rows.filter(granted_now_q(moment)) if granted else rows.exclude(granted_now_q(moment))
     if changed_since is not None:
         rows = rows.filter(since__gte=changed_since)
     cursor = after_cursor or after
@@ -186,7 +204,16 @@ def audience(
         rows = rows.filter(subject_key__gt=cursor)
     fields = ("subject_key", "granted", "since", "expires_at", "kind", "source", "event_id", "receipt_id")
     return [
-        AudienceRow(key, is_granted, since, expires_at, kind, source, str(event_id), str(receipt_id))
+        AudienceRow(
+            key,
+            granted_now(granted=is_granted, expires_at=expires_at, now=moment),
+            since,
+            expires_at,
+            kind,
+            source,
+            str(event_id),
+            str(receipt_id),
+        )
         for key, is_granted, since, expires_at, kind, source, event_id, receipt_id in rows.order_by(
             "subject_key"
         ).values_list(*fields)[:limit]
@@ -205,8 +232,7 @@ def states_granted(
     rows = State.objects.filter(log=log, subject_key__in=list(by_key), purpose__in=list(purposes))
     answer: dict[str, dict[str, bool]] = {}
     for key, purpose, granted, expires_at in rows.values_list("subject_key", "purpose", "granted", "expires_at"):
-        lapsed = expires_at is not None and expires_at <= moment
-        answer.setdefault(by_key[key], {})[purpose] = granted and not lapsed
+        answer.setdefault(by_key[key], {})[purpose] = granted_now(granted=granted, expires_at=expires_at, now=moment)
     return answer
 
 
@@ -218,18 +244,25 @@ class DueExpiry:
     subject_key: str
     purpose: str
     expires_at: datetime
+    # Where the next page of states_due_for_expiry starts: (expires_at, state id).
+    cursor: tuple[datetime, int] = (EARLIEST_CURSOR, 0)
 
 
-def states_due_for_expiry(*, now: datetime, limit: int = 1000) -> list[DueExpiry]:
-    """Return granted states whose expires_at has passed, oldest first."""
-    rows = (
-        State.objects.filter(granted=True, expires_at__lte=now)
-        .order_by("expires_at")
-        .values_list("log__site", "subject_key", "purpose", "expires_at")[:limit]
-    )
+def states_due_for_expiry(
+    *, now: datetime, limit: int = 1000, after: tuple[datetime, int] | None = None
+) -> list[DueExpiry]:
+    """Return granted states whose expires_at has passed, oldest first, after a cursor.
+
+    Keyset pagination on (expires_at, id): pass the last row's `cursor` as `after` for the next page,
+    so rows the caller cannot act on (a subject nobody can name) are passed over, never read again.
+    """
+    rows = State.objects.filter(granted=True, expires_at__lte=now)
+    if after is not None:
+        rows = rows.filter(Q(expires_at__gt=after[0]) | Q(expires_at=after[0], id__gt=after[1]))
+    found = rows.order_by("expires_at", "id").values_list("log__site", "subject_key", "purpose", "expires_at", "id")
     return [
-        DueExpiry(site=site, subject_key=key, purpose=purpose, expires_at=expires_at)
-        for site, key, purpose, expires_at in rows
+        DueExpiry(site=site, subject_key=key, purpose=purpose, expires_at=expires_at, cursor=(expires_at, state_id))
+        for site, key, purpose, expires_at, state_id in found[:limit]
         if expires_at is not None
     ]
 

@@ -76,8 +76,11 @@ def event_append(
     channel: str = "system",
     evidence: Mapping[str, Any] | None = None,
     lifetime: timedelta | None = None,
+    objectable: Collection[str] = (),
 ) -> Receipt:
     """Append one choice (one event per purpose, one receipt) and update the projection in one transaction.
+
+    Without an explicit kind, a purpose in `objectable` that is switched off is recorded as objected.
 
     An idempotency key answers only within (site, subject, channel): the same request again gets the
     first receipt back (`replayed`), a different request under the same key raises IdempotencyConflict.
@@ -99,6 +102,7 @@ def event_append(
         evidence=evidence,
         lifetime=lifetime,
         now=timezone.now(),
+        objectable=objectable,
     )
     log = log_get_or_create(choice.site)
     key = key_of(log, subject)

@@ -1,5 +1,7 @@
 """Factories for the consent domain; ledger events are only ever made through its services."""
 
+import hashlib
+
 import factory
 from django.contrib.auth import get_user_model
 
@@ -80,3 +82,8 @@ def published_site(*, organization: Organization, key: str, locales: tuple[str, 
         BannerText.objects.create(site=site, locale=locale, **TEXTS)
     services.banner_publish(site=site, material=True)
     return site
+
+
+def visitor_id(label: str) -> str:
+    """Return the banner-format visitor id (32 hex digits) that a test's readable label stands for."""
+    return hashlib.md5(label.encode()).hexdigest()  # noqa: S324 - an id, not a secret

@@ -8,6 +8,7 @@ from urllib.parse import urlparse
 
 from django.utils import timezone
 
+from consent.accounts.models import AccountBinding
 from consent.hooks.models import Delivery
 from consent.models import BannerVersion, Site, Subject
 from ledger import selectors as ledger_selectors
@@ -20,22 +21,23 @@ RECEIPT_SCHEMA = "ISO/IEC TS 27560:2023 consent record (Assent profile 1)"
 SYSTEM_KINDS = frozenset({"expired", "erased"})
 
 
-def subject_resolve(*, site: Site, external_id: str) -> Subject | None:
-    """Return the subject an id names on a site, following a device's link to its user."""
-    subject = Subject.objects.select_related("linked_to").filter(site=site, external_id=external_id).first()
+def subject_resolve(*, site: Site, external_id: str, kind: str) -> Subject | None:
+    """Return the subject an id of one kind names on a site, following a device's link to its user."""
+    subject = Subject.objects.select_related("linked_to").filter(site=site, kind=kind, external_id=external_id).first()
     if subject is not None and subject.linked_to is not None:
         return subject.linked_to
     return subject
 
 
-def subjects_of_user(*, external_id: str, site: Site | None = None) -> list[Subject]:
-    """Return the user subjects a customer's user id has, on one site or on every site, by site key."""
-    rows = Subject.objects.select_related("site", "site__organization").filter(
-        external_id=external_id, kind=Subject.Kind.USER
-    )
-    if site is not None:
-        rows = rows.filter(site=site)
-    return list(rows.order_by("site__key"))
+def user_subject(*, site: Site, external_id: str) -> Subject | None:
+    """Return the user subject a customer's user id has on a site (None until they decide something)."""
+    return Subject.objects.filter(site=site, kind=Subject.Kind.USER, external_id=external_id).first()
+
+
+def account_bindings(*, user: Any) -> list[tuple[Site, str]]:
+    """Return the (site, customer user id) pairs a login of this server was bound to, by site key."""
+    rows = AccountBinding.objects.select_related("site", "site__organization").filter(user=user)
+    return [(row.site, row.external_id) for row in rows.order_by("site__key")]
 
 
 def _family(subject: Subject) -> list[Subject]:
@@ -120,7 +122,7 @@ def subject_state(*, site: Site, subject: Subject) -> dict[str, dict[str, Any]]:
     state = ledger_selectors.subject_state(site=site.key, subject=subject.pseudonym)
     return {
         purpose: {
-            "granted": row.granted and (row.expires_at is None or row.expires_at > now),
+            "granted": ledger_selectors.granted_now(granted=row.granted, expires_at=row.expires_at, now=now),
             "since": row.since,
             "expires_at": row.expires_at,
             "kind": row.kind,
@@ -208,18 +210,19 @@ def _status(kind: str, granted: bool) -> str:
     )
 
 
-def subject_export(*, site: Site, external_id: str) -> dict[str, Any]:
+def subject_export(*, site: Site, external_id: str, kind: str = Subject.Kind.USER) -> dict[str, Any]:
     """Return everything held about a subject (links, state, events, evidence, receipts) as one JSON document.
 
     An id nobody holds anything about (never seen, or erased) gives the same document with empty parts.
     """
-    subject = subject_resolve(site=site, external_id=external_id)
+    subject = subject_resolve(site=site, external_id=external_id, kind=kind)
     document: dict[str, Any] = {
         "format": "assent-subject-export/1",
         "generated_at": timezone.now().isoformat(),
         "site": site.key,
         "controller": site.organization.name,
         "requested_id": external_id,
+        "requested_kind": kind,
         "found": subject is not None,
         "subject": None,
         "links": [],
@@ -268,14 +271,16 @@ def _iso(value: datetime | None) -> str | None:
     return value.isoformat() if value is not None else None
 
 
-def preferences_public(*, site: Site, visitor_id: str) -> dict[str, Any] | None:
+def preferences_public(*, site: Site, visitor_id: str) -> dict[str, Any]:
     """Return a visitor's state per purpose for the embedded preference centre (following its link).
 
-    A user's id is not a visitor's: without a token it reads nothing, so it answers None.
+    Only the visitor namespace is read: a user's id, which is no secret, reads nothing here.
     """
-    found = Subject.objects.select_related("linked_to").filter(site=site, external_id=visitor_id).first()
-    if found is not None and found.kind != Subject.Kind.VISITOR:
-        return None
+    found = (
+        Subject.objects.select_related("linked_to")
+        .filter(site=site, kind=Subject.Kind.VISITOR, external_id=visitor_id)
+        .first()
+    )
     subject = found.linked_to if found is not None and found.linked_to is not None else found
     state = subject_state(site=site, subject=subject) if subject is not None else {}
     return {

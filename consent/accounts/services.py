@@ -5,12 +5,14 @@ from collections import defaultdict
 from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from importlib import import_module
 from typing import Any
 
+from django.conf import settings
 from django.db import transaction
 from django.utils import timezone
 
-from consent.accounts.models import Erasure
+from consent.accounts.models import Erasure, LinkSession
 from consent.accounts.tokens import token_verify
 from consent.hooks import services as hooks_services
 from consent.models import BannerVersion, Purpose, Site, Subject
@@ -52,10 +54,13 @@ def _merge_decisions(*, site: Site, visitor: Subject, user: Subject) -> dict[_Me
         {e.id: e for e in ledger_selectors.subject_events(site=site.key, subject=user.pseudonym)} if ours else {}
     )
     merged: dict[_Merge, dict[str, EventRow]] = defaultdict(dict)
+    now = timezone.now()
     for purpose, row in theirs.items():
         event = their_events[row.event_id]
         if purpose not in known or row.kind in NOT_CHOICES:
             continue
+        if row.granted and not ledger_selectors.granted_now(granted=True, expires_at=row.expires_at, now=now):
+            continue  # a lapsed grant is no grant to carry over (it would start a new lifetime)
         current = ours.get(purpose)
         if current is not None and (
             current.granted == row.granted or _decided_at(our_events[current.event_id]) >= _decided_at(event)
@@ -75,19 +80,13 @@ def subject_identify(*, site: Site, visitor_id: str, user_id: str, token: str) -
     carrying choices over: its choices belonged to the first user.
     """
     token_verify(secret=site.identity_secret, use="identify", site_key=site.key, user_id=user_id, token=token)
-    if visitor_id == user_id:
-        raise ConsentInputError("subject", "must be the visitor's id, not the user's")
     with transaction.atomic():
+        # Visitors and users are separate namespaces: no visitor can have taken this user's id.
         user = subject_get_or_create(site=site, external_id=user_id, kind=Subject.Kind.USER)
-        if user.kind != Subject.Kind.USER:
-            raise ConsentInputError("user", "is already the id of a visitor on this site")
         # Serializes two devices of one user identifying at once: each merges on top of the other.
         user = Subject.objects.select_for_update().get(pk=user.pk)
-        visitor = Subject.objects.select_for_update().filter(site=site, external_id=visitor_id).first()
-        if visitor is not None and visitor.kind != Subject.Kind.VISITOR:
-            raise ConsentInputError("subject", "names a user, not a visitor")
-        if visitor is None:
-            visitor = subject_get_or_create(site=site, external_id=visitor_id)
+        visitor = subject_get_or_create(site=site, external_id=visitor_id, kind=Subject.Kind.VISITOR)
+        visitor = Subject.objects.select_for_update().get(pk=visitor.pk)
         if visitor.linked_to_id == user.pk:
             return user
         if visitor.linked_to_id is None:
@@ -122,11 +121,10 @@ def account_choice_set(
     wanted = {slug: granted for slug, granted in choices.items() if slug in optional}
     if not wanted:
         raise ConsentInputError("choices", "must name at least one purpose that can be changed")
-    subject = Subject.objects.filter(site=site, external_id=external_id).first()
     _, receipt = consent_record(
         site=site,
         external_id=external_id,
-        subject_kind=subject.kind if subject else Subject.Kind.USER,
+        subject_kind=Subject.Kind.USER,
         choices=wanted,
         source="account_settings",
         method="withdraw_all" if len(wanted) > 1 and not any(wanted.values()) else "custom",
@@ -157,16 +155,41 @@ def _erased_append(*, site: Site, subject: Subject, source: str, everything: boo
     )
 
 
-def subject_erase(*, site: Site, external_id: str, source: str) -> Erasure | None:
+def link_session_remember(*, site: Site, external_id: str, session_key: str, seconds: int) -> LinkSession:
+    """Remember which session a signed link opened for whom, forgetting sessions that have ended."""
+    now = timezone.now()
+    with transaction.atomic():
+        LinkSession.objects.filter(expires_at__lt=now).delete()
+        return LinkSession.objects.create(
+            site=site, external_id=external_id, session_key=session_key, expires_at=now + timedelta(seconds=seconds)
+        )
+
+
+def link_sessions_end(*, site: Site, external_id: str) -> int:
+    """End every signed-link session of a customer user on a site; return how many."""
+    store = import_module(settings.SESSION_ENGINE).SessionStore
+    rows = LinkSession.objects.filter(site=site, external_id=external_id)
+    keys = list(rows.values_list("session_key", flat=True))
+    for key in keys:
+        store(session_key=key).delete()
+    rows.delete()
+    return len(keys)
+
+
+ERASURE_SOURCES = frozenset({"account_settings", "api", "operator", "system"})
+
+
+def subject_erase(*, site: Site, external_id: str, source: str, kind: str = Subject.Kind.USER) -> Erasure | None:
     """Erase a subject (a user with every linked device, or a lone visitor); return the record, None if unknown.
 
-    The ledger gets an `erased` event (the pseudonymous proof that stays), the personal evidence and
-    the Subject rows go, so neither the real id nor a device id leads to the ledger's rows any more.
+    The ledger gets an `erased` event (the pseudonymous proof that stays), the personal evidence,
+    the Subject rows and the person's signed-link sessions go, so neither the real id nor a device
+    id leads to the ledger's rows any more.
     """
-    if source not in {"account_settings", "api", "system"}:
-        raise ConsentInputError("source", "must be account_settings, api or system")
+    if source not in ERASURE_SOURCES:
+        raise ConsentInputError("source", f"must be one of {', '.join(sorted(ERASURE_SOURCES))}")
     with transaction.atomic():
-        found = Subject.objects.select_for_update().filter(site=site, external_id=external_id).first()
+        found = Subject.objects.select_for_update().filter(site=site, kind=kind, external_id=external_id).first()
         if found is None:
             return None
         subject = Subject.objects.get(pk=found.linked_to_id) if found.linked_to_id else found
@@ -180,6 +203,8 @@ def subject_erase(*, site: Site, external_id: str, source: str) -> Erasure | Non
         evidence_rows = sum(
             ledger_services.evidence_erase(site=site.key, subject=s.pseudonym) for s in [subject, *devices]
         )
+        if subject.kind == Subject.Kind.USER:
+            link_sessions_end(site=site, external_id=subject.external_id)
         Subject.objects.filter(pk__in=[s.pk for s in devices]).delete()
         Subject.objects.filter(pk=subject.pk).delete()
         now = timezone.now()

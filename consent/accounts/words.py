@@ -9,6 +9,7 @@ SOURCES = {
     "api": _("the site's own systems"),
     "gpc": _("your browser's Global Privacy Control signal"),
     "import": _("an import of earlier records"),
+    "operator": _("the site's privacy team, at your request"),
     "system": _("Assent, automatically"),
 }
 KINDS = {

@@ -27,18 +27,50 @@ def site_for_key(*, api_key: ApiKey, site_key: str) -> Site | None:
     return site
 
 
-def subject_find(*, site: Site, external_id: str) -> Subject | None:
-    """Return the subject a customer's id names on site, following a visitor's link to its user."""
-    subject = Subject.objects.select_related("linked_to").filter(site=site, external_id=external_id).first()
-    if subject is not None and subject.linked_to is not None:
-        return subject.linked_to
-    return subject
+# An id asked about without a kind: a user's id first, then a visitor's (the two are separate namespaces).
+KIND_ORDER = (Subject.Kind.USER, Subject.Kind.VISITOR)
+
+
+def subject_match(*, site: Site, external_id: str, kind: str | None = None) -> Subject | None:
+    """Return the subject an id of a kind names on site (kind None: a user's, else a visitor's)."""
+    rows = Subject.objects.select_related("linked_to").filter(
+        site=site, external_id=external_id, kind__in=[kind] if kind else KIND_ORDER
+    )
+    found = sorted(rows, key=lambda subject: KIND_ORDER.index(Subject.Kind(subject.kind)))
+    return found[0] if found else None
+
+
+def subject_find(*, site: Site, external_id: str, kind: str | None = None) -> Subject | None:
+    """Return the subject whose state answers for an id (subject_match, then a device's link to its user)."""
+    found = subject_match(site=site, external_id=external_id, kind=kind)
+    if found is None:
+        return None
+    return found.linked_to or found
+
+
+def pseudonyms_by_external_id(*, site: Site, external_ids: list[str], kind: str | None = None) -> dict[str, str]:
+    """Map the customer's ids to the pseudonyms they are decided under, the way subject_find resolves each."""
+    rows = Subject.objects.filter(
+        site=site, external_id__in=external_ids, kind__in=[kind] if kind else KIND_ORDER
+    ).values_list("external_id", "kind", "pseudonym", "linked_to__pseudonym")
+    found: dict[str, tuple[int, str]] = {}
+    for external_id, subject_kind, pseudonym, linked in rows:
+        rank = KIND_ORDER.index(Subject.Kind(subject_kind))
+        if external_id not in found or rank < found[external_id][0]:
+            found[external_id] = (rank, linked or pseudonym)
+    return {external_id: pseudonym for external_id, (_, pseudonym) in found.items()}
 
 
 def external_ids_by_ledger_key(*, site: Site, ledger_keys: list[str]) -> dict[str, str]:
     """Map the ledger's subject keys back to the ids the customer knows (erased subjects drop out)."""
     rows = Subject.objects.filter(site=site, ledger_key__in=ledger_keys).values_list("ledger_key", "external_id")
     return dict(rows)
+
+
+def deciding_subjects_by_ledger_key(*, site: Site, ledger_keys: list[str]) -> dict[str, Subject]:
+    """Map ledger keys to the subjects whose own state counts: linked devices drop out (their user decides)."""
+    rows = Subject.objects.filter(site=site, ledger_key__in=ledger_keys, linked_to__isnull=True)
+    return {subject.ledger_key: subject for subject in rows.only("ledger_key", "external_id", "kind")}
 
 
 @dataclass(frozen=True)

@@ -1,6 +1,7 @@
 """Writes of the banner: a visitor's choice (through consent_record) and the daily counters."""
 
 import ipaddress
+import re
 from collections.abc import Mapping
 from datetime import datetime
 from typing import Any
@@ -15,6 +16,10 @@ from consent.regions.rules import choice_terms
 from consent.services import ConsentInputError, consent_record
 from ledger.services import Receipt
 
+VISITOR_ID = re.compile(Subject.VISITOR_ID_PATTERN)
+# What the banner and its embedded preference centre send; gpc only with the browser's signal.
+PUBLIC_SOURCES = frozenset({"banner", "preference_centre", "gpc"})
+PUBLIC_METHODS = frozenset({"accept_all", "reject_all", "custom", "withdraw_all", "gpc", "default"})
 # What each method counts as in the daily counters.
 METHOD_COUNTERS = {"accept_all": "accept_all", "reject_all": "reject_all", "custom": "custom"}
 
@@ -42,19 +47,29 @@ def choice_submit(
     idempotency_key: str | None = None,
     occurred_at: datetime | None = None,
     regulation: str = "",
+    gpc_signal: bool = False,
 ) -> tuple[Subject, Receipt]:
     """Record a choice sent by the banner, then count it for the operator's daily figures.
 
     The regulation it was made under is recorded as the events' jurisdiction; the version's hash
     proves that regulation's terms, and the region it was chosen from is in the evidence.
     """
+    # The public endpoint speaks for visitors only, by the id the banner makes: a customer's user id
+    # is no secret, so a choice on a user comes through identify (a signed token), the account pages
+    # or the API. consent_record files it under the visitor namespace, inside its transaction.
+    if not VISITOR_ID.match(subject):
+        raise ConsentInputError("subject", "must be the banner's visitor id (32 hex digits)")
+    # Anyone can post here: it may claim only what the banner itself can say.
+    if source not in PUBLIC_SOURCES:
+        raise ConsentInputError("source", f"must be one of {', '.join(sorted(PUBLIC_SOURCES))}")
+    if method not in PUBLIC_METHODS:
+        raise ConsentInputError("method", f"must be one of {', '.join(sorted(PUBLIC_METHODS))}")
+    if "gpc" in {source, method} and not gpc_signal:
+        field = "source" if source == "gpc" else "method"
+        raise ConsentInputError(field, "gpc needs the browser's Sec-GPC: 1 header")
     jurisdiction, kind = choice_terms(
         site=site, banner_version=banner_version, regulation=regulation, method=method, choices=choices
     )
-    # The public endpoint speaks for visitors only: a customer's user id is no secret, so a choice
-    # on a user comes through identify (a signed token), the account pages or the API.
-    if Subject.objects.filter(site=site, external_id=subject).exclude(kind=Subject.Kind.VISITOR).exists():
-        raise ConsentInputError("subject", "is not a visitor id")
     recorded = consent_record(
         site=site,
         external_id=subject,
@@ -69,6 +84,7 @@ def choice_submit(
         evidence=evidence,
         jurisdiction=jurisdiction,
         kind=kind,
+        subject_kind=Subject.Kind.VISITOR,
     )
     if not recorded[1].replayed:
         # Outside the ledger's transaction: a counter must never hold up or undo a recorded choice.

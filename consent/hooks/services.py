@@ -159,6 +159,7 @@ def deliveries_create(*, site: Site, subject: Subject, receipt: Receipt, event_t
     if not destinations:
         return 0
     sequence = outbox.sequence_next(site=site, subject_key=subject.ledger_key)
+    now = timezone.now()
     sources = [state[p].source for p in changed] or [row.source for row in state.values()]
     payload = {
         "type": event_type,
@@ -166,7 +167,13 @@ def deliveries_create(*, site: Site, subject: Subject, receipt: Receipt, event_t
         "data": {
             "site": site.key,
             "subject": subject.external_id,
-            "purposes": {p: {"granted": row.granted, "since": timestamp(row.since)} for p, row in state.items()},
+            "purposes": {
+                p: {
+                    "granted": ledger_selectors.granted_now(granted=row.granted, expires_at=row.expires_at, now=now),
+                    "since": timestamp(row.since),
+                }
+                for p, row in state.items()
+            },
             "changed": list(receipt.changed),
             "source": sources[0] if sources else "",
             "receipt": receipt.id,

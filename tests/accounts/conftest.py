@@ -1,5 +1,6 @@
 """What account settings tests share: a signing key, an empty cache, and ways to choose and identify."""
 
+import hashlib
 from collections.abc import Callable
 from typing import Any
 
@@ -36,3 +37,8 @@ def choose() -> Callable[..., Any]:
 def identify_token(site: Site, user: str, *, use: str = "identify", lifetime: int = 600) -> str:
     """Return the token the customer's backend would hand its page for this user."""
     return token_make(secret=site.identity_secret, use=use, site_key=site.key, user_id=user, lifetime=lifetime)
+
+
+def vid(name: str) -> str:
+    """Return a visitor id in the banner's format (32 hex digits), named for the test's reading."""
+    return hashlib.sha256(name.encode()).hexdigest()[:32]

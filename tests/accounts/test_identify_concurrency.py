@@ -10,7 +10,7 @@ from consent.accounts import services
 from consent.models import Subject
 from consent.services import consent_record
 from tests import factories
-from tests.accounts.conftest import identify_token
+from tests.accounts.conftest import identify_token, vid
 from tests.banner.ledger_reads import state_of
 
 
@@ -24,10 +24,10 @@ def test_two_devices_identifying_at_once_both_link_and_the_newer_choice_wins(dja
             organization=factories.OrganizationFactory(name=f"Race {tag}"), key=f"race-{tag}"
         )
         version = site.banner_versions.first().content_hash
-        for device, granted in (("laptop", True), ("phone", False)):
+        for device, granted in ((vid("laptop"), True), (vid("phone"), False)):
             consent_record(
                 site=site,
-                external_id=f"{device}-{tag}",
+                external_id=vid(f"{device}-{tag}"),
                 choices={"marketing": granted},
                 source="banner",
                 method="custom",
@@ -42,13 +42,13 @@ def test_two_devices_identifying_at_once_both_link_and_the_newer_choice_wins(dja
         def identify(device: str) -> None:
             try:
                 start.wait()
-                services.subject_identify(site=site, visitor_id=f"{device}-{tag}", user_id=user, token=token)
+                services.subject_identify(site=site, visitor_id=vid(f"{device}-{tag}"), user_id=user, token=token)
             except BaseException as exc:  # reported below, in the test's own thread
                 errors.append(exc)
             finally:
                 connection.close()
 
-        threads = [threading.Thread(target=identify, args=(device,)) for device in ("laptop", "phone")]
+        threads = [threading.Thread(target=identify, args=(device,)) for device in (vid("laptop"), vid("phone"))]
         for thread in threads:
             thread.start()
         for thread in threads:

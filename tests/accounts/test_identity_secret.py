@@ -6,7 +6,7 @@ import pytest
 from django.core.management import CommandError, call_command
 from django.test import Client
 
-from tests.accounts.conftest import identify_token
+from tests.accounts.conftest import identify_token, vid
 
 pytestmark = pytest.mark.django_db
 
@@ -19,7 +19,7 @@ def test_it_prints_a_new_secret_on_the_last_line_and_old_tokens_stop_working(sit
 
     site.refresh_from_db()
     assert out.getvalue().splitlines()[-1] == site.identity_secret
-    post = {"subject": "visitor-a", "user": "user-1"}
+    post = {"subject": vid("visitor-a"), "user": "user-1"}
     url = f"/api/v1/public/sites/{site.key}/identify"
     assert Client().post(url, {**post, "token": old_token}, content_type="application/json").status_code == 403
     new_token = identify_token(site, "user-1")

@@ -5,7 +5,7 @@ import json
 import pytest
 from django.test import Client
 
-from consent.accounts.models import Erasure
+from consent.accounts.models import AccountBinding, Erasure
 from consent.api.services import api_key_create
 from consent.models import Subject
 from ledger import selectors as ledger_selectors
@@ -26,7 +26,8 @@ def owner_client(owner) -> Client:
 
 @pytest.fixture
 def owner_subject(site, owner, choose):
-    """The owner is also a user of the acme site, who allowed marketing and analytics there."""
+    """The owner is also a user of the acme site (their login bound to it), who allowed marketing and analytics."""
+    AccountBinding.objects.create(user=owner, site=site, external_id=owner.username)
     choose(site, owner.username, {"marketing": True, "analytics": True}, subject_kind=Subject.Kind.USER)
     return Subject.objects.get(site=site, external_id=owner.username)
 
@@ -253,3 +254,78 @@ def test_account_writes_are_rate_limited(owner_client, owner_subject, site, sett
     statuses = [owner_client.post(f"/account/privacy/{site.key}/choices", {}).status_code for _ in range(2)]
 
     assert statuses == [302, 429]
+
+
+def test_a_login_opens_no_other_organizations_user_of_the_same_name(owner, outsider_site, choose):
+    # Another organization's customer happens to have the operator's username as their user id.
+    choose(outsider_site, owner.username, {"marketing": True}, subject_kind=Subject.Kind.USER)
+    client = Client()
+    assert client.login(username=owner.username, password=PASSWORD)
+
+    page = client.get("/account/privacy/").content.decode()
+
+    assert "other site" not in page
+    assert client.get(f"/account/privacy/{outsider_site.key}/export.json").status_code == 404
+    client.post(f"/account/privacy/{outsider_site.key}/erase", {"confirm": "on"})
+    assert Subject.objects.filter(site=outsider_site, external_id=owner.username).exists()
+
+
+def test_a_login_stands_for_the_customer_user_it_is_bound_to(owner, site, choose):
+    choose(site, "cust-42", {"marketing": True}, subject_kind=Subject.Kind.USER)
+    AccountBinding.objects.create(user=owner, site=site, external_id="cust-42")
+    client = Client()
+    assert client.login(username=owner.username, password=PASSWORD)
+
+    document = client.get(f"/account/privacy/{site.key}/export.json").json()
+
+    assert document["subject"]["id"] == "cust-42"
+
+
+def test_erasure_ends_the_persons_signed_link_sessions_and_forgets_them(site, choose):
+    from django.contrib.sessions.models import Session
+
+    from consent.accounts import services
+    from consent.accounts.models import LinkSession
+
+    choose(site, "cust-7", {"marketing": True}, subject_kind=Subject.Kind.USER)
+    phone, laptop = Client(), Client()
+    phone.get(link(site, "cust-7"))
+    laptop.get(link(site, "cust-7"))
+    assert phone.get("/account/privacy/").status_code == 200
+
+    services.subject_erase(site=site, external_id="cust-7", kind=Subject.Kind.USER, source="api")
+
+    assert phone.get("/account/privacy/").status_code == 302
+    assert laptop.get("/account/privacy/").status_code == 302
+    assert not LinkSession.objects.filter(external_id="cust-7").exists()
+    assert not Subject.objects.filter(external_id="cust-7").exists()
+    assert not any(s.get_decoded().get("accounts_identity") for s in Session.objects.all())
+
+
+def test_only_a_superuser_may_bind_a_login_to_a_customer_user(member, outsider_site):
+    from django.contrib.auth.models import Permission
+
+    member.is_staff = True
+    member.save()
+    member.user_permissions.set(Permission.objects.filter(codename__endswith="accountbinding"))
+    client = Client()
+    client.force_login(member)
+
+    response = client.post(
+        "/admin/accounts/accountbinding/add/",
+        {"user": member.pk, "site": outsider_site.pk, "external_id": "their-customer"},
+    )
+
+    assert response.status_code == 403
+    assert not AccountBinding.objects.exists()
+
+
+def test_erasing_oneself_through_a_signed_link_signs_out_and_says_it_is_done(site, choose):
+    choose(site, "cust-7", {"marketing": True}, subject_kind=Subject.Kind.USER)
+    client = Client()
+    client.get(link(site, "cust-7"))
+
+    response = client.post(f"/account/privacy/{site.key}/erase", {"confirm": "on"}, follow=True)
+
+    assert "Your data has been erased." in response.content.decode()
+    assert client.get("/account/privacy/").status_code == 302

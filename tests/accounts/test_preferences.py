@@ -4,7 +4,7 @@ import pytest
 from django.test import Client, override_settings
 
 from consent.models import Subject
-from tests.accounts.conftest import identify_token
+from tests.accounts.conftest import identify_token, vid
 
 pytestmark = pytest.mark.django_db
 
@@ -14,9 +14,9 @@ def preferences(site, subject):
 
 
 def test_it_answers_the_visitors_state_with_when_it_was_given(site, choose):
-    choose(site, "visitor-a", {"marketing": True, "analytics": False})
+    choose(site, vid("visitor-a"), {"marketing": True, "analytics": False})
 
-    response = preferences(site, "visitor-a")
+    response = preferences(site, vid("visitor-a"))
 
     assert response.status_code == 200
     purposes = response.json()["purposes"]
@@ -30,18 +30,18 @@ def test_it_follows_a_linked_visitor_to_the_user(site, choose):
     choose(site, "user-1", {"marketing": True}, subject_kind=Subject.Kind.USER)
     Client().post(
         f"/api/v1/public/sites/{site.key}/identify",
-        {"subject": "laptop", "user": "user-1", "token": identify_token(site, "user-1")},
+        {"subject": vid("laptop"), "user": "user-1", "token": identify_token(site, "user-1")},
         content_type="application/json",
     )
 
-    body = preferences(site, "laptop").json()
+    body = preferences(site, vid("laptop")).json()
 
     assert body["purposes"]["marketing"]["granted"] is True
     assert body["linked"] is True
 
 
 def test_an_unknown_visitor_has_decided_nothing(site):
-    assert preferences(site, "never-seen").json() == {"purposes": {}, "linked": False}
+    assert preferences(site, vid("never-seen")).json() == {"purposes": {}, "linked": False}
 
 
 def test_a_users_id_reads_nothing_without_a_token(site, choose):
@@ -54,9 +54,9 @@ def test_a_users_id_reads_nothing_without_a_token(site, choose):
 
 
 def test_a_visitor_of_another_site_is_not_found_here(site, outsider_site, choose):
-    choose(outsider_site, "visitor-x", {"marketing": True})
+    choose(outsider_site, vid("visitor-x"), {"marketing": True})
 
-    assert preferences(site, "visitor-x").json()["purposes"] == {}
+    assert preferences(site, vid("visitor-x")).json()["purposes"] == {}
 
 
 def test_a_malformed_id_is_refused(site):
@@ -68,7 +68,7 @@ def test_a_malformed_id_is_refused(site):
 
 @override_settings(ASSENT_PUBLIC_RATE_PER_CLIENT=1)
 def test_it_rate_limits_a_client(site):
-    statuses = [preferences(site, "visitor-a").status_code for _ in range(11)]
+    statuses = [preferences(site, vid("visitor-a")).status_code for _ in range(11)]
 
     assert statuses[:10] == [200] * 10
     assert statuses[10] == 429

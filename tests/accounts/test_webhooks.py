@@ -6,6 +6,7 @@ import pytest
 from django.test import Client
 
 from consent.accounts import services
+from consent.accounts.models import AccountBinding
 from consent.hooks.delivery import delivery_attempt
 from consent.hooks.models import Delivery
 from consent.hooks.services import destination_create
@@ -34,6 +35,7 @@ def crm(site, receiver):
 
 def test_a_withdrawal_is_delivered_and_the_page_says_who_confirmed_it(site, owner, crm, receiver, choose):
     choose(site, owner.username, {"marketing": True}, subject_kind=Subject.Kind.USER)
+    AccountBinding.objects.create(user=owner, site=site, external_id=owner.username)
     client = Client()
     client.login(username=owner.username, password=PASSWORD)
     for delivery in Delivery.objects.all():
@@ -57,7 +59,7 @@ def test_a_withdrawal_is_delivered_and_the_page_says_who_confirmed_it(site, owne
 def test_an_erasure_tells_destinations_the_id_to_erase(site, crm, receiver, choose):
     choose(site, "user-1", {"marketing": True}, subject_kind=Subject.Kind.USER)
 
-    services.subject_erase(site=site, external_id="user-1", source="api")
+    services.subject_erase(site=site, external_id="user-1", kind=Subject.Kind.USER, source="api")
 
     erased = Delivery.objects.get(event_type="subject.erased")
     assert delivery_attempt(erased.pk) == "delivered"

@@ -62,7 +62,7 @@ def test_a_forged_token_changes_nothing_and_shows_nothing(browser, live, demo_si
         context.close()
 
 
-def test_the_preference_centre_shows_each_choice_and_records_changes_as_account_settings(browser, live, demo_site):
+def test_the_preference_centre_shows_each_choice_and_records_changes_as_preference_centre(browser, live, demo_site):
     context, page = _open(browser, live)
     try:
         with page.expect_response(lambda r: r.url.endswith("/consents")):
@@ -75,7 +75,7 @@ def test_the_preference_centre_shows_each_choice_and_records_changes_as_account_
         assert centre.get_by_role("switch", name="Service delivery").is_disabled()
         with page.expect_response(lambda r: r.url.endswith("/consents")) as info:
             marketing.uncheck()
-        assert info.value.request.post_data_json["source"] == "account_settings"
+        assert info.value.request.post_data_json["source"] == "preference_centre"
         subject = stored_choice(context)["s"]
         assert state_of(demo_site, subject)["marketing"] is False
         with page.expect_response(lambda r: r.url.endswith("/consents")) as info:
@@ -84,6 +84,6 @@ def test_the_preference_centre_shows_each_choice_and_records_changes_as_account_
         state = state_of(demo_site, subject)
         assert not state["advertising"]
         assert not state["promotions"]
-        assert events_of(demo_site, subject)[0].source == "account_settings"
+        assert events_of(demo_site, subject)[0].source == "preference_centre"
     finally:
         context.close()

@@ -95,3 +95,49 @@ def test_memberships_are_managed_on_the_organization(staff_client, organization)
     page = staff_client.get(reverse("admin:consent_organization_change", args=[organization.pk])).content.decode()
     assert 'name="memberships-0-role"' in page
     assert Membership.objects.filter(organization=organization).count() == 2
+
+
+@pytest.fixture
+def erasable(site):
+    from consent.services import consent_record
+
+    subject, _ = consent_record(
+        site=site,
+        external_id="user-5",
+        subject_kind=Subject.Kind.USER,
+        choices={"marketing": True},
+        source="api",
+        method="api",
+        locale="",
+    )
+    return subject
+
+
+def test_a_subject_cannot_be_deleted_from_the_admin(staff_client, erasable):
+    delete = reverse("admin:consent_subject_delete", args=[erasable.pk])
+    changelist = reverse("admin:consent_subject_changelist")
+
+    assert staff_client.post(delete, {"post": "yes"}).status_code == 403
+    staff_client.post(changelist, {"action": "delete_selected", "_selected_action": [erasable.pk], "post": "yes"})
+
+    assert Subject.objects.filter(pk=erasable.pk).exists()
+
+
+def test_the_admins_erase_action_goes_through_erasure(staff_client, site, erasable, settings):
+    from consent.accounts.models import Erasure
+    from consent.hooks.models import Delivery
+    from consent.hooks.services import destination_create
+    from ledger import selectors as ledger_selectors
+
+    settings.ASSENT_ALLOW_PRIVATE_DESTINATIONS = True
+    destination_create(site=site, url="http://127.0.0.1:9/hooks", purposes=[])
+    changelist = reverse("admin:consent_subject_changelist")
+
+    staff_client.post(changelist, {"action": "erase", "_selected_action": [erasable.pk]})
+
+    assert not Subject.objects.filter(pk=erasable.pk).exists()
+    erasure = Erasure.objects.get(site=site)
+    assert erasure.source == "operator"
+    events = ledger_selectors.subject_events(site=site.key, subject=erasable.pseudonym)
+    assert events[0].kind == "erased"
+    assert Delivery.objects.filter(event_type="subject.erased").exists()

@@ -13,6 +13,7 @@ from consent.models import Subject
 from consent.services import consent_record
 from consent.tasks import consent_expire, consent_expire_due
 from ledger import selectors as ledger_selectors
+from ledger import services as ledger_services
 
 pytestmark = pytest.mark.django_db
 
@@ -126,3 +127,63 @@ def test_the_beat_task_expires_nothing_that_is_still_valid(site):
     _choose(site, "visitor-1", {"analytics": True})
 
     assert consent_expire_due() == 0
+
+
+def test_a_linked_devices_expiry_is_told_to_destinations_like_any_other(site, settings):
+    settings.ASSENT_ALLOW_PRIVATE_DESTINATIONS = True
+    destination, _ = destination_create(site=site, url="http://127.0.0.1:9/hooks", purposes=["analytics"])
+    device, _ = _choose(site, "device-1", {"analytics": True})
+    user, _ = _choose(site, "user-1", {"marketing": True}, subject_kind=Subject.Kind.USER)
+    Subject.objects.filter(pk=device.pk).update(linked_to=user)
+
+    consent_expire(now=timezone.now() + A_YEAR_LATER)
+
+    bodies = [json.loads(d.body) for d in Delivery.objects.filter(destination=destination)]
+    told = [b for b in bodies if b["data"]["subject"] == "device-1" and b["type"] == "consent.expired"]
+    assert len(told) == 1
+    assert told[0]["data"]["purposes"]["analytics"]["granted"] is False
+
+
+def _orphan_grant(site, name):
+    """Grant under a pseudonym no Subject row names (an import straight into the ledger)."""
+    ledger_services.event_append(
+        site=site.key,
+        subject=name,
+        decisions={"analytics": True},
+        source="import",
+        method="import",
+        banner_version="",
+        locale="",
+        known_purposes=["analytics"],
+        lifetime=timedelta(days=site.consent_lifetime_days),
+    )
+
+
+def test_grants_nobody_can_name_do_not_stall_the_ones_behind_them(site):
+    for n in range(3):
+        _orphan_grant(site, f"orphan-{n}")
+    _choose(site, "visitor-1", {"analytics": True})  # lapses after every orphan
+
+    consent_expire(now=timezone.now() + A_YEAR_LATER, limit=2)
+
+    assert _state(site, "visitor-1")["analytics"].kind == "expired"
+
+
+def test_one_run_goes_on_page_after_page_until_every_lapsed_grant_is_expired(site):
+    for n in range(5):
+        _choose(site, f"visitor-{n}", {"analytics": True})
+
+    expired = consent_expire(now=timezone.now() + A_YEAR_LATER, limit=3)
+
+    assert expired == 10  # analytics and the required purpose, for each of the five
+    assert not ledger_selectors.states_due_for_expiry(now=timezone.now() + A_YEAR_LATER)
+
+
+def test_grants_of_one_subject_split_across_pages_all_expire_and_stay_expired(site):
+    _choose(site, "visitor-1", {"analytics": True, "marketing": True, "personalization": True})
+    later = timezone.now() + A_YEAR_LATER
+
+    consent_expire(now=later, limit=1)
+    consent_expire(now=later, limit=1)
+
+    assert not ledger_selectors.states_due_for_expiry(now=later)

@@ -14,11 +14,12 @@ from consent.dsr import services as dsr_services
 from consent.dsr.models import DataSubjectRequest
 from consent.hooks.models import Attempt, Delivery
 from consent.hooks.services import destination_create
-from consent.models import Membership, Site
+from consent.models import Membership, Site, Subject
 from consent.regions.models import Regulation, RegulationText
 from ledger import services as ledger_services
 from tests import factories
 from tests.dsr.conftest import PDF
+from tests.factories import visitor_id
 
 
 @dataclass
@@ -32,7 +33,8 @@ def choose(site: Site, subject: str, choices: dict[str, bool], method: str, vers
     """Record one banner choice the way the public endpoint does."""
     choice_submit(
         site=site,
-        subject=subject,
+        subject=visitor_id(subject),
+        gpc_signal=method == "gpc",
         choices=choices,
         banner_version=version,
         method=method,
@@ -61,7 +63,7 @@ def acme(site, settings, tmp_path) -> Acme:
     )
     ledger_services.log_integrate(site=site.key, checkpoint_force=True)
     api_key_create(organization=site.organization, name="backend", sites=[site])
-    subject_erase(site=site, external_id="visitor-2", source="system")
+    subject_erase(site=site, external_id=visitor_id("visitor-2"), kind=Subject.Kind.VISITOR, source="system")
     regulation = Regulation.objects.create(site=site, slug="gdpr", name="GDPR", regions=["EEA"], is_default=True)
     RegulationText.objects.create(regulation=regulation, locale="en", notice_title="Your choices")
     request = dsr_services.request_receive(

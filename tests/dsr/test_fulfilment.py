@@ -99,7 +99,7 @@ def test_an_objection_withdraws_legitimate_interest_and_marketing_in_the_ledger(
     subject = Subject.objects.get(site=site, external_id="user-1")
     state = ledger_selectors.subject_state(site=site.key, subject=subject.pseudonym)
     assert {purpose: row.kind for purpose, row in state.items() if not row.granted} == {
-        "personalization": "withdrawn",
+        "personalization": "objected",
         "marketing": "withdrawn",
     }
 

@@ -7,6 +7,7 @@ import pytest
 from django.core.cache import cache
 
 from consent.models import Site
+from tests.factories import visitor_id
 
 CONSENTS = "/api/v1/public/sites/acme/consents"
 
@@ -29,4 +30,6 @@ def consent_body(site: Site, **changes: Any) -> str:
         "locale": "en",
     }
     body.update(changes)
+    if isinstance(body.get("subject"), str):
+        body["subject"] = visitor_id(body["subject"])
     return json.dumps({name: value for name, value in body.items() if value is not None})

@@ -8,6 +8,7 @@ from django.test import Client, RequestFactory, override_settings
 from consent.edge.address import client_address, client_key
 from tests.banner.ledger_reads import evidence_of
 from tests.edge.conftest import CONSENTS, consent_body
+from tests.factories import visitor_id
 
 LB = "10.0.0.5"
 
@@ -72,7 +73,7 @@ def test_behind_a_load_balancer_each_visitor_has_a_bucket_and_their_own_evidence
     assert post("198.51.100.1", "visitor-a").status_code == 201
     assert post("198.51.100.2", "visitor-b").status_code == 201
     assert post("198.51.100.1", "visitor-c").status_code == 429
-    assert evidence_of(site, "visitor-b")["ip"] == "198.51.100.0"
+    assert evidence_of(site, visitor_id("visitor-b"))["ip"] == "198.51.100.0"
 
 
 @pytest.mark.django_db

@@ -5,6 +5,7 @@ from django.test import Client, override_settings
 
 from tests.banner.ledger_reads import event_count
 from tests.edge.conftest import CONSENTS, consent_body
+from tests.factories import visitor_id
 
 pytestmark = pytest.mark.django_db
 
@@ -39,7 +40,7 @@ def test_identify_is_admitted_by_the_same_guard_and_charges_the_site_only_when_v
     for n in range(3):
         bad = client.post(url, {"subject": "v"}, content_type="application/json", REMOTE_ADDR=f"203.0.113.{n}")
         assert bad.status_code == 400
-    body = {"subject": "v", "user": "u", "token": "1." + "0" * 64}
+    body = {"subject": visitor_id("v"), "user": "u", "token": "1." + "0" * 64}
     first = client.post(url, body, content_type="application/json", REMOTE_ADDR="198.51.100.1")
     second = client.post(url, body, content_type="application/json", REMOTE_ADDR="198.51.100.2")
     assert first.status_code == 403  # a valid body with a forged token: admitted, then refused by the service

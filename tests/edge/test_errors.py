@@ -5,6 +5,7 @@ from rest_framework import serializers
 
 from consent.edge.errors import first_message, flatten
 from tests.edge.conftest import CONSENTS, consent_body
+from tests.factories import visitor_id
 
 
 def test_a_bare_string_message_under_a_key_is_one_message_not_its_characters():
@@ -33,7 +34,7 @@ def test_a_choice_that_is_not_a_boolean_is_named_with_its_whole_message(site):
 
 
 def test_identify_names_every_unknown_field_in_the_same_shape(site):
-    body = {"subject": "v", "user": "u", "token": "1." + "0" * 64, "extra": 1, "more": 2}
+    body = {"subject": visitor_id("v"), "user": "u", "token": "1." + "0" * 64, "extra": 1, "more": 2}
     response = Client().post("/api/v1/public/sites/acme/identify", body, content_type="application/json")
     assert response.status_code == 400
     assert response.json()["error"]["fields"] == {"extra": ["is not a known field"], "more": ["is not a known field"]}

@@ -144,7 +144,7 @@ django.setup()
 from django.test import Client
 from django.test.utils import setup_test_environment
 setup_test_environment()
-body = json.dumps({"subject": "v", "choices": {"analytics": True}, "banner_version": "0" * 64,
+body = json.dumps({"subject": "0" * 32, "choices": {"analytics": True}, "banner_version": "0" * 64,
                    "method": "custom", "locale": "en"})
 answers = {}
 client = Client(raise_request_exception=False)
@@ -217,7 +217,7 @@ site = demo_seed().site
 destination_create(site=site, url="http://127.0.0.1:9/hook", purposes=[])
 version = site.banner_versions.order_by("-number").first()
 choices = {purpose["slug"]: True for purpose in version.content["purposes"]}
-body = json.dumps({"subject": "v-1", "choices": choices, "banner_version": version.content_hash,
+body = json.dumps({"subject": "1" * 32, "choices": choices, "banner_version": version.content_hash,
                    "method": "accept_all", "locale": "en"})
 response = Client(raise_request_exception=False).post(
     "/api/v1/public/sites/demo/consents", body, content_type="application/json")

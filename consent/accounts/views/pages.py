@@ -1,8 +1,8 @@
 """The hosted account pages: sign-in, the privacy page with its toggles, receipts, export and erasure.
 
-Who is signed in decides whose consent is shown: a Django user (the demo's) stands for the customer
-user id equal to their username, on every site where such a user exists, and on the demo site; a
-person who came through a customer's signed link stands for that user id on that one site.
+Who is signed in decides whose consent is shown: a login of this server stands for the customer user
+ids an operator bound to it (AccountBinding), each on its one site; a person who came through a
+customer's signed link stands for that user id on that one site.
 """
 
 import functools
@@ -27,9 +27,8 @@ from django.views.decorators.http import require_GET, require_POST, require_safe
 from consent.accounts import selectors, services, words
 from consent.accounts.tokens import IdentityTokenInvalid, token_verify
 from consent.banner.services import ip_truncate
-from consent.banner.views.http import limit_client
-from consent.demo import DEMO_SITE_KEY
 from consent.edge.address import client_address
+from consent.edge.ratelimit import limit_client
 from consent.models import Site, Subject
 
 SESSION_IDENTITY = "accounts_identity"
@@ -71,37 +70,37 @@ def _remember_language(response: HttpResponseBase, lang: str | None) -> HttpResp
 
 
 class Person:
-    """Whoever is signed in, as the customer user ids they stand for."""
+    """Whoever is signed in, as the customer user id they stand for on each site they may open."""
 
-    def __init__(self, *, user_id: str, site: Site | None, via_link: bool) -> None:
-        self.user_id = user_id
-        self.site = site  # the one site a signed link is good for; None: every site
+    def __init__(self, *, accounts: list[tuple[Site, str]], via_link: bool) -> None:
+        self.accounts = accounts  # (site, customer user id): a signed link's one site, or a login's bindings
         self.via_link = via_link
+
+    @property
+    def user_id(self) -> str:
+        """Return the customer user id shown in the page's heading (the first site's)."""
+        return self.accounts[0][1] if self.accounts else ""
 
     def sites(self) -> list[tuple[Site, Subject | None]]:
         """Return the sites to show, each with the person's subject there (None until they decide)."""
-        subjects = selectors.subjects_of_user(external_id=self.user_id, site=self.site)
-        shown: list[tuple[Site, Subject | None]] = [(s.site, s) for s in subjects]
-        extra = self.site if self.site is not None else Site.objects.filter(key=DEMO_SITE_KEY).first()
-        if extra is not None and all(site.pk != extra.pk for site, _ in shown):
-            shown.append((extra, None))
-        return shown
+        return [(site, selectors.user_subject(site=site, external_id=user_id)) for site, user_id in self.accounts]
 
-    def site_get(self, key: str) -> tuple[Site, Subject | None]:
-        """Return one of the person's sites by key, or raise Http404."""
-        for site, subject in self.sites():
+    def site_get(self, key: str) -> tuple[Site, str, Subject | None]:
+        """Return one of the person's sites by key with their user id and subject there, or raise Http404."""
+        for site, user_id in self.accounts:
             if site.key == key:
-                return site, subject
+                return site, user_id, selectors.user_subject(site=site, external_id=user_id)
         raise Http404("not one of your sites")
 
 
 def _person(request: HttpRequest) -> Person | None:
     identity = request.session.get(SESSION_IDENTITY)
     if identity:
-        site = Site.objects.filter(key=identity["site"]).first()
-        return Person(user_id=identity["user"], site=site, via_link=True) if site else None
+        site = Site.objects.select_related("organization").filter(key=identity["site"]).first()
+        return Person(accounts=[(site, identity["user"])], via_link=True) if site else None
     if request.user.is_authenticated:
-        return Person(user_id=request.user.get_username(), site=None, via_link=False)
+        # Only what an operator bound: a username is no customer's user id on any tenant's site.
+        return Person(accounts=selectors.account_bindings(user=request.user), via_link=False)
     return None
 
 
@@ -132,6 +131,11 @@ def link_signin(request: HttpRequest, key: str) -> HttpResponse:
     request.session[SESSION_IDENTITY] = {"site": site.key, "user": user_id}
     # The person reached us from someone else's site, maybe on a shared computer: keep it short.
     request.session.set_expiry(LINK_SESSION_SECONDS)
+    request.session.save()
+    # Remembered so that erasing this person ends the session too.
+    services.link_session_remember(
+        site=site, external_id=user_id, session_key=request.session.session_key or "", seconds=LINK_SESSION_SECONDS
+    )
     response = HttpResponseRedirect(reverse("accounts:privacy"))
     response["Referrer-Policy"] = "no-referrer"
     return response
@@ -183,10 +187,16 @@ def _entry_words(entry: selectors.HistoryEntry) -> dict[str, Any]:
         "source": words.SOURCES.get(entry.source, entry.source),
         "method": words.METHODS.get(entry.method, entry.method),
         "decisions": [
-            {"slug": slug, "name": names.get(slug, {}).get("name", slug), "granted": granted}
+            {
+                "slug": slug,
+                "name": names.get(slug, {}).get("name", slug),
+                "granted": granted,
+                "kind": entry.kinds.get(slug, ""),
+            }
             for slug, granted in sorted(entry.decisions.items())
         ],
-        "withdrawal": bool({"withdrawn", "erased"} & set(entry.kinds.values())),
+        # An objection stops processing like a withdrawal does: the person checks who was told.
+        "withdrawal": bool({"withdrawn", "objected", "erased"} & set(entry.kinds.values())),
     }
 
 
@@ -206,7 +216,7 @@ def choices_save(request: HttpRequest, key: str) -> HttpResponse:
     person = _person(request)
     if person is None:
         return _login_redirect(request)
-    site, _subject = person.site_get(key)
+    site, user_id, _subject = person.site_get(key)
     optional = [p["slug"] for p in selectors.purposes_shown(site=site, locale="en") if not p["required"]]
     if "withdraw_all" in request.POST:
         choices = dict.fromkeys(optional, False)
@@ -214,7 +224,7 @@ def choices_save(request: HttpRequest, key: str) -> HttpResponse:
         choices = {slug: request.POST.get(f"purpose-{slug}") == "on" for slug in optional}
     services.account_choice_set(
         site=site,
-        external_id=person.user_id,
+        external_id=user_id,
         choices=choices,
         locale=translation.get_language() or site.default_locale,
         evidence=_evidence(request),
@@ -236,7 +246,7 @@ def receipt_download(request: HttpRequest, key: str, receipt_id: uuid.UUID) -> H
     person = _person(request)
     if person is None:
         return _login_redirect(request)
-    site, subject = person.site_get(key)
+    site, _user_id, subject = person.site_get(key)
     document = selectors.receipt_document(site=site, subject=subject, receipt_id=str(receipt_id)) if subject else None
     if document is None:
         raise Http404("no such receipt of yours")
@@ -249,8 +259,9 @@ def export_download(request: HttpRequest, key: str) -> HttpResponse:
     person = _person(request)
     if person is None:
         return _login_redirect(request)
-    site, _subject = person.site_get(key)
-    return _download(selectors.subject_export(site=site, external_id=person.user_id), f"{site.key}-my-data.json")
+    site, user_id, _subject = person.site_get(key)
+    document = selectors.subject_export(site=site, external_id=user_id, kind=Subject.Kind.USER)
+    return _download(document, f"{site.key}-my-data.json")
 
 
 @require_POST
@@ -261,10 +272,14 @@ def erase(request: HttpRequest, key: str) -> HttpResponse:
     person = _person(request)
     if person is None:
         return _login_redirect(request)
-    site, _subject = person.site_get(key)
+    site, user_id, _subject = person.site_get(key)
     if request.POST.get("confirm") != "on":
         return HttpResponseRedirect(f"{reverse('accounts:privacy')}#erase-{site.key}")
-    services.subject_erase(site=site, external_id=person.user_id, source="account_settings")
+    services.subject_erase(site=site, external_id=user_id, kind=Subject.Kind.USER, source="account_settings")
+    if person.via_link:
+        # Erasure ended every session the link opened, this one too: nothing of it may be saved again.
+        logout(request)
+        return HttpResponseRedirect(f"{settings.LOGIN_URL}?erased=1")
     return HttpResponseRedirect(f"{reverse('accounts:privacy')}?erased=1")
 
 

@@ -15,13 +15,13 @@ from consent.accounts.tokens import IdentityTokenInvalid
 from consent.edge.admission import admit
 from consent.edge.errors import error_response, invalid
 from consent.edge.ratelimit import limit_client
-from consent.models import Site
+from consent.models import Site, Subject
 from consent.services import ConsentInputError
 from ledger import selectors as ledger_selectors
 
 MAX_BODY = 2048
 ID_PATTERN = r"^[\x21-\x7e]{1,128}$"
-ID = re.compile(ID_PATTERN)
+VISITOR_ID = re.compile(Subject.VISITOR_ID_PATTERN)
 
 
 def _invalid(field: str, message: str) -> JsonResponse:
@@ -51,7 +51,7 @@ class IdentifyView(View):
     http_method_names = ["post", "options"]
 
     class InputSerializer(serializers.Serializer[Any]):
-        subject = serializers.RegexField(ID_PATTERN, max_length=128)
+        subject = serializers.RegexField(Subject.VISITOR_ID_PATTERN, max_length=32)
         user = serializers.RegexField(ID_PATTERN, max_length=128)
         token = serializers.RegexField(r"^[0-9]{1,12}\.[0-9a-f]{64}$", max_length=80)
 
@@ -84,11 +84,9 @@ def preferences(request: HttpRequest, key: str, subject: str) -> HttpResponse:
     site = _site(key)
     if site is None:
         return _not_found(key)
-    if not ID.match(subject):
-        return _invalid("subject", "must be 1 to 128 printable ASCII characters")
+    if not VISITOR_ID.match(subject):
+        return _invalid("subject", "must be the banner's visitor id (32 hex digits)")
     answer = selectors.preferences_public(site=site, visitor_id=subject)
-    if answer is None:
-        return _invalid("subject", "is not a visitor id")
     response = JsonResponse(answer)
     # Per visitor and changing with every choice: no shared cache may keep it.
     response["Cache-Control"] = "private, no-store"

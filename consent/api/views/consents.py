@@ -37,6 +37,7 @@ class AudienceView(SiteApiView):
     class OutputSerializer(serializers.Serializer):
         class ItemSerializer(serializers.Serializer):
             subject = serializers.CharField()
+            kind = serializers.CharField(help_text="user or visitor: the namespace of `subject`")
             granted = serializers.BooleanField()
             since = serializers.DateTimeField()
             expires_at = serializers.DateTimeField(allow_null=True)
@@ -60,6 +61,7 @@ class AudienceView(SiteApiView):
                     "results": [
                         {
                             "subject": "user-42",
+                            "kind": "user",
                             "granted": True,
                             "since": "2026-05-01T09:30:00Z",
                             "expires_at": "2027-05-01T09:30:00Z",
@@ -85,11 +87,19 @@ class AudienceView(SiteApiView):
             after=after,
             limit=data["limit"],
         )
-        ids = selectors.external_ids_by_ledger_key(site=self.site, ledger_keys=[row.subject for row in rows])
+        # A device linked to a user is answered for by the user's own state, never by its stale one;
+        # erased subjects drop out too (nothing names them).
+        deciding = selectors.deciding_subjects_by_ledger_key(site=self.site, ledger_keys=[row.subject for row in rows])
         results = [
-            {"subject": ids[row.subject], "granted": row.granted, "since": row.since, "expires_at": row.expires_at}
+            {
+                "subject": deciding[row.subject].external_id,
+                "kind": deciding[row.subject].kind,
+                "granted": row.granted,
+                "since": row.since,
+                "expires_at": row.expires_at,
+            }
             for row in rows
-            if row.subject in ids
+            if row.subject in deciding
         ]
         next_cursor = cursor_encode({"k": rows[-1].subject}) if len(rows) == data["limit"] else None
         return Response(
@@ -107,6 +117,11 @@ class CheckView(SiteApiView):
             child=serializers.CharField(max_length=128), min_length=1, max_length=MAX_CHECK_PAIRS
         )
         purposes = serializers.ListField(child=serializers.CharField(max_length=64), min_length=1, max_length=100)
+        subject_kind = serializers.ChoiceField(
+            choices=[k.value for k in Subject.Kind],
+            required=False,
+            help_text="The namespace of every id; without it a user's id is looked up first, then a visitor's",
+        )
 
         def validate(self, attrs: dict[str, Any]) -> dict[str, Any]:
             pairs = len(set(attrs["subjects"])) * len(set(attrs["purposes"]))
@@ -156,7 +171,9 @@ class CheckView(SiteApiView):
         unknown = sorted(set(purposes) - purpose_slugs(self))
         if unknown:
             raise serializers.ValidationError({"purposes": [f"not purposes of this site: {', '.join(unknown)}"]})
-        pseudonyms = self._pseudonyms(subjects)
+        pseudonyms = selectors.pseudonyms_by_external_id(
+            site=self.site, external_ids=subjects, kind=body.validated_data.get("subject_kind")
+        )
         granted = ledger_selectors.states_granted(
             site=self.site.key, subjects=list(set(pseudonyms.values())), purposes=purposes
         )
@@ -172,10 +189,3 @@ class CheckView(SiteApiView):
                 }
             )
         return Response(self.OutputSerializer({"results": results}).data)
-
-    def _pseudonyms(self, external_ids: list[str]) -> dict[str, str]:
-        """Map the customer's ids to ledger pseudonyms, following visitors linked to users."""
-        rows = Subject.objects.filter(site=self.site, external_id__in=external_ids).values_list(
-            "external_id", "pseudonym", "linked_to__pseudonym"
-        )
-        return {external_id: linked or pseudonym for external_id, pseudonym, linked in rows}

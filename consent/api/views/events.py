@@ -22,6 +22,15 @@ API_SOURCES = ["api", "import", "account_settings", "preference_centre"]
 API_KINDS = ["opted_in", "opted_out", "withdrawn", "objected"]
 
 
+class JsonBooleanField(serializers.BooleanField):
+    """A JSON true or false, nothing else: "yes", "1" or 1 is no one's consent."""
+
+    def to_internal_value(self, data: Any) -> bool:
+        if not isinstance(data, bool):
+            self.fail("invalid", input=data)
+        return data
+
+
 class EventSerializer(serializers.Serializer):
     index = serializers.IntegerField(allow_null=True, help_text="Position in the site's log; null until integrated")
     id = serializers.CharField()
@@ -104,7 +113,7 @@ class EventsView(SiteApiView):
     class RecordInputSerializer(serializers.Serializer):
         subject = serializers.CharField(max_length=128, help_text="The id you know the person by")
         subject_kind = serializers.ChoiceField(choices=[k.value for k in Subject.Kind], default=Subject.Kind.USER)
-        choices = serializers.DictField(child=serializers.BooleanField(), allow_empty=False)
+        choices = serializers.DictField(child=JsonBooleanField(), allow_empty=False)
         source = serializers.ChoiceField(choices=API_SOURCES, default="api")  # type: ignore[assignment]
         method = serializers.ChoiceField(
             choices=["custom", "accept_all", "reject_all", "withdraw_all", "api", "import"], default="api"

@@ -1,15 +1,17 @@
 """Everything held about one subject, as the account pages give it to the person themselves."""
 
+from django.http import Http404
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiExample, OpenApiResponse, extend_schema
 from rest_framework.request import Request
 from rest_framework.response import Response
 
 from consent.accounts.selectors import subject_export
+from consent.api import selectors
 from consent.api.models import Scope
 from consent.api.schema import errors
 from consent.api.views.base import SiteApiView
-from consent.api.views.subjects import SUBJECT_PARAMETER, subject_or_404
+from consent.api.views.subjects import KIND_PARAMETER, SUBJECT_PARAMETER, kind_param
 
 EXPORT_EXAMPLE = {
     "format": "assent-subject-export/1",
@@ -35,13 +37,15 @@ class SubjectExportView(SiteApiView):
     @extend_schema(
         operation_id="subject_export",
         summary="Export everything held about one subject",
-        parameters=[SUBJECT_PARAMETER],
+        parameters=[SUBJECT_PARAMETER, KIND_PARAMETER],
         responses={
             200: OpenApiResponse(OpenApiTypes.OBJECT, description="The `assent-subject-export/1` document"),
-            **errors(),
+            **errors(400),
         },
         examples=[OpenApiExample("export", response_only=True, status_codes=["200"], value=EXPORT_EXAMPLE)],
     )
     def get(self, request: Request, site_key: str, subject: str) -> Response:
-        subject_or_404(view=self, external_id=subject)
-        return Response(subject_export(site=self.site, external_id=subject))
+        found = selectors.subject_match(site=self.site, external_id=subject, kind=kind_param(request))
+        if found is None:
+            raise Http404
+        return Response(subject_export(site=self.site, external_id=subject, kind=found.kind))

@@ -5,6 +5,7 @@ from datetime import datetime
 from typing import Any
 
 from django.http import Http404
+from django.utils import timezone
 from drf_spectacular.utils import OpenApiExample, OpenApiParameter, extend_schema
 from rest_framework import serializers
 from rest_framework.request import Request
@@ -34,19 +35,33 @@ class PurposeStateSerializer(serializers.Serializer):
     receipt = serializers.CharField(help_text="The receipt id of the choice that set this state")
 
 
-def subject_or_404(*, view: SiteApiView, external_id: str) -> Subject:
+KIND_HELP = "Which namespace the id is in; without it a user's id is looked up first, then a visitor's"
+KIND_PARAMETER = OpenApiParameter(
+    "kind", str, OpenApiParameter.QUERY, enum=[k.value for k in Subject.Kind], description=KIND_HELP
+)
+
+
+def kind_param(request: Request) -> str | None:
+    """Return the `kind` query parameter, or answer 400 naming it when it is not a subject kind."""
+    kind = request.query_params.get("kind")
+    if kind is not None and kind not in Subject.Kind.values:
+        raise serializers.ValidationError({"kind": [f"must be one of {', '.join(Subject.Kind.values)}"]})
+    return kind
+
+
+def subject_or_404(*, view: SiteApiView, external_id: str, kind: str | None = None) -> Subject:
     """Return the subject on the view's site, or answer 404."""
-    subject = selectors.subject_find(site=view.site, external_id=external_id)
+    subject = selectors.subject_find(site=view.site, external_id=external_id, kind=kind)
     if subject is None:
         raise Http404
     return subject
 
 
-def state_as_dict(rows: Any) -> dict[str, dict[str, Any]]:
-    """Render the ledger's state rows per purpose for the API."""
+def state_as_dict(rows: Any, *, at: datetime) -> dict[str, dict[str, Any]]:
+    """Render the ledger's state rows per purpose for the API, granted as of a moment (granted_now)."""
     return {
         purpose: {
-            "granted": row.granted,
+            "granted": ledger_selectors.granted_now(granted=row.granted, expires_at=row.expires_at, now=at),
             "since": row.since,
             "expires_at": row.expires_at,
             "source": row.source,
@@ -63,6 +78,7 @@ class SubjectStateView(SiteApiView):
 
     class InputSerializer(serializers.Serializer):
         at = serializers.DateTimeField(required=False, help_text="Answer as of this moment (ISO 8601)")
+        kind = serializers.ChoiceField(choices=[k.value for k in Subject.Kind], required=False, help_text=KIND_HELP)
 
     class OutputSerializer(serializers.Serializer):
         subject = serializers.CharField()
@@ -105,13 +121,14 @@ class SubjectStateView(SiteApiView):
     def get(self, request: Request, site_key: str, subject: str) -> Response:
         params = self.InputSerializer(data=request.query_params)
         params.is_valid(raise_exception=True)
-        found = subject_or_404(view=self, external_id=subject)
+        found = subject_or_404(view=self, external_id=subject, kind=params.validated_data.get("kind"))
         at: datetime | None = params.validated_data.get("at")
         if at is None:
             rows = ledger_selectors.subject_state(site=self.site.key, subject=found.pseudonym)
         else:
             rows = ledger_selectors.subject_state_at(site=self.site.key, subject=found.pseudonym, at=at)
-        body = self.OutputSerializer({"subject": subject, "at": at, "purposes": state_as_dict(rows)}).data
+        purposes = state_as_dict(rows, at=at or timezone.now())
+        body = self.OutputSerializer({"subject": subject, "at": at, "purposes": purposes}).data
         etag = '"' + hashlib.sha256(canonical_json(body)).hexdigest()[:32] + '"'
         if etag in {tag.strip() for tag in request.headers.get("If-None-Match", "").split(",")}:
             return Response(status=304, headers={"ETag": etag})
@@ -125,6 +142,7 @@ class SubjectEventsView(SiteApiView):
 
     class InputSerializer(serializers.Serializer):
         limit = serializers.IntegerField(required=False, min_value=1, max_value=1000, default=100)
+        kind = serializers.ChoiceField(choices=[k.value for k in Subject.Kind], required=False, help_text=KIND_HELP)
 
     class OutputSerializer(serializers.Serializer):
         subject = serializers.CharField()
@@ -147,7 +165,7 @@ class SubjectEventsView(SiteApiView):
     def get(self, request: Request, site_key: str, subject: str) -> Response:
         params = self.InputSerializer(data=request.query_params)
         params.is_valid(raise_exception=True)
-        found = subject_or_404(view=self, external_id=subject)
+        found = subject_or_404(view=self, external_id=subject, kind=params.validated_data.get("kind"))
         rows = ledger_selectors.subject_events(
             site=self.site.key, subject=found.pseudonym, limit=params.validated_data["limit"]
         )

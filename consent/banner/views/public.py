@@ -22,6 +22,7 @@ from consent.edge.address import client_address
 from consent.edge.admission import admit
 from consent.edge.errors import error_response, invalid
 from consent.edge.ratelimit import limit_client
+from consent.models import Subject
 from consent.regions.request import region_vary, request_region
 from consent.services import ConsentInputError
 from ledger.services import IdempotencyConflict
@@ -88,17 +89,17 @@ class ConsentCreateView(View):
     http_method_names = ["post", "options"]
 
     class InputSerializer(serializers.Serializer[Any]):
-        subject = serializers.RegexField(r"^[\x21-\x7e]{1,128}$", max_length=128)
+        subject = serializers.RegexField(Subject.VISITOR_ID_PATTERN, max_length=32)
         choices = serializers.DictField(child=serializers.JSONField(), allow_empty=False)
         banner_version = serializers.RegexField(r"^[0-9a-f]{64}$")
-        method = serializers.ChoiceField(["accept_all", "reject_all", "custom", "gpc", "withdraw_all", "default"])
+        method = serializers.ChoiceField(sorted(services.PUBLIC_METHODS))
         regulation = serializers.RegexField(r"^[a-z0-9_-]{1,16}$", required=False, default="")
         locale = serializers.RegexField(LOCALE.pattern, max_length=16)
         idempotency_key = serializers.RegexField(r"^[A-Za-z0-9_.:-]{8,64}$", required=False)
         occurred_at = serializers.DateTimeField(required=False)
         page_url = serializers.URLField(max_length=2000, required=False, allow_blank=True)
         source = serializers.ChoiceField(  # type: ignore[assignment]  # a field, not Field.source
-            ["banner", "account_settings", "preference_centre", "gpc"], required=False, default="banner"
+            sorted(services.PUBLIC_SOURCES), required=False, default="banner"
         )
 
         def validate_choices(self, value: dict[str, Any]) -> dict[str, bool]:
@@ -156,6 +157,7 @@ class ConsentCreateView(View):
                 idempotency_key=valid.get("idempotency_key"),
                 occurred_at=valid.get("occurred_at"),
                 regulation=valid["regulation"],
+                gpc_signal=evidence["sec_gpc"],
             )
         except IdempotencyConflict as exc:
             message = f"{exc.field}: {exc.message}"

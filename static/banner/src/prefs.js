@@ -28,7 +28,7 @@ export async function preferencesMount(element, model) {
       checked: p.required || row.granted,
       disabled: p.required,
       "aria-describedby": `${id}-d`,
-      onchange: () => model.record({ [p.slug]: input.checked }, "custom", "account_settings"),
+      onchange: () => model.record({ [p.slug]: input.checked }, "custom", "preference_centre"),
     });
     if (!p.required) inputs.push(input);
     const since = row.since ? new Date(row.since).toLocaleDateString(locale) : null;
@@ -46,7 +46,7 @@ export async function preferencesMount(element, model) {
       input.checked = false;
       choices[input.name] = false;
     }
-    if (inputs.length) model.record(choices, "withdraw_all", "account_settings");
+    if (inputs.length) model.record(choices, "withdraw_all", "preference_centre");
   };
 
   root.replaceChildren(
