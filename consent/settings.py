@@ -6,7 +6,9 @@ from pathlib import Path
 from urllib.parse import urlparse
 
 import dj_database_url
+from celery.schedules import crontab
 from django.core.exceptions import ImproperlyConfigured
+from kombu import Queue
 
 BASE_DIR = Path(__file__).resolve().parent.parent
 
@@ -204,6 +206,17 @@ CELERY_TASK_REJECT_ON_WORKER_LOST = True
 CELERY_WORKER_PREFETCH_MULTIPLIER = 1
 CELERY_TASK_TIME_LIMIT = 300
 CELERY_TASK_SOFT_TIME_LIMIT = 240
+# One queue per kind of work, so slow receivers cannot hold up the ledger or the housekeeping. A worker
+# started without -Q consumes every queue listed here (make run); production runs one pool per queue.
+CELERY_TASK_DEFAULT_QUEUE = "celery"
+CELERY_TASK_QUEUES = [Queue(name) for name in ("celery", "hooks", "ledger", "housekeeping")]
+CELERY_TASK_ROUTES = {
+    "consent.hooks.tasks.delivery_send": {"queue": "hooks"},
+    "ledger.tasks.*": {"queue": "ledger"},
+    "consent.hooks.tasks.delivery_sweep": {"queue": "housekeeping"},
+    "consent.tasks.consent_expire_due": {"queue": "housekeeping"},
+    "consent.celery.sessions_clear": {"queue": "housekeeping"},
+}
 CELERY_TASK_IGNORE_RESULT = True
 # Celery's Django fixup closes every connection around each task unless this is set; a delivery then
 # spends more time connecting than sending. consent/celery.py closes only broken or old ones instead.
@@ -214,6 +227,8 @@ CELERY_BEAT_SCHEDULE: dict[str, dict[str, object]] = {
     "ledger-integrate": {"task": "ledger.tasks.log_integrate_all", "schedule": 2.0},
     "consent-expire": {"task": "consent.tasks.consent_expire_due", "schedule": 300.0},
     "hooks-sweep": {"task": "consent.hooks.tasks.delivery_sweep", "schedule": 15.0},
+    # Expired sessions may hold a new API key or webhook secret waiting to be shown once.
+    "sessions-clear": {"task": "consent.celery.sessions_clear", "schedule": crontab(hour=3, minute=17)},
 }
 
 # --- The ledger -----------------------------------------------------------------------------------
@@ -233,6 +248,10 @@ ASSENT_PUBLIC_RATE_PER_CLIENT = env_int("ASSENT_PUBLIC_RATE_PER_CLIENT", 60, min
 ASSENT_PUBLIC_RATE_PER_SITE = env_int("ASSENT_PUBLIC_RATE_PER_SITE", 3000, minimum=1)
 ASSENT_API_RATE_PER_KEY = env_int("ASSENT_API_RATE_PER_KEY", 6000, minimum=1)
 ASSENT_HOOKS_BACKOFF_DIVISOR = env_int("ASSENT_HOOKS_BACKOFF_DIVISOR", 1, minimum=1)  # tests: 100 = 100x faster retries
+# The whole of one webhook attempt (connect, send, every read of the answer); below the task's soft limit (50 s).
+ASSENT_HOOKS_ATTEMPT_SECONDS = env_int("ASSENT_HOOKS_ATTEMPT_SECONDS", 20, minimum=1)
+if ASSENT_HOOKS_ATTEMPT_SECONDS > 40:
+    raise SettingError(f"ASSENT_HOOKS_ATTEMPT_SECONDS must be at most 40, got {ASSENT_HOOKS_ATTEMPT_SECONDS}")
 
 # --- HTTP, security, static -----------------------------------------------------------------------
 CORS_ALLOW_CREDENTIALS = False
