@@ -9,7 +9,7 @@ from django.utils import timezone
 
 from consent.hooks import guard, outbox, signing
 from consent.hooks.errors import DestinationInputError
-from consent.hooks.models import ALL_EVENT_TYPES, Delivery, Destination, EventType
+from consent.hooks.models import ALL_EVENT_TYPES, Attempt, Delivery, Destination, EventType
 from consent.models import Purpose, Site, Subject
 from ledger import selectors as ledger_selectors
 from ledger.canonical import timestamp
@@ -158,7 +158,8 @@ def deliveries_create(*, site: Site, subject: Subject, receipt: Receipt, event_t
     ]
     if not destinations:
         return 0
-    sequence = outbox.sequence_next(site=site, subject_key=subject.ledger_key)
+    subject_key = outbox.subject_sequence_key(site=site, external_id=subject.external_id)
+    sequence = outbox.sequence_next(site=site, subject_key=subject_key)
     sources = [state[p].source for p in changed] or [row.source for row in state.values()]
     payload = {
         "type": event_type,
@@ -174,7 +175,34 @@ def deliveries_create(*, site: Site, subject: Subject, receipt: Receipt, event_t
         },
     }
     body = outbox.body_dump(payload)
-    return len(outbox.deliveries_insert(destinations=destinations, event_type=event_type, body=body, sequence=sequence))
+    ids = outbox.deliveries_insert(
+        destinations=destinations,
+        event_type=event_type,
+        body=body,
+        sequence=sequence,
+        # The erasure message is not looked up by subject: redacted once delivered, it keeps no key.
+        subject_key="" if event_type == EventType.SUBJECT_ERASED else subject_key,
+    )
+    return len(ids)
+
+
+def deliveries_forget(*, site: Site, external_ids: list[str]) -> int:
+    """Redact every message about erased subjects (their subject.erased message excepted until delivered).
+
+    Unsent ones are failed first: once redacted they name no one, so sending them would say nothing.
+    Their attempts lose what receivers answered, which may echo the message. Return how many.
+    """
+    keys = [outbox.subject_sequence_key(site=site, external_id=external_id) for external_id in external_ids]
+    about = Delivery.objects.filter(destination__site=site, subject_key__in=keys)
+    unsent = [Delivery.Status.PENDING, Delivery.Status.SENDING, Delivery.Status.FAILED]
+    about.filter(status__in=unsent).update(
+        status=Delivery.Status.FAILED, claim="", claimed_until=None, last_error="the subject was erased"
+    )
+    rows = list(about.values_list("pk", "event_type", "body"))
+    for pk, event_type, body in rows:
+        Delivery.objects.filter(pk=pk).update(**outbox.redaction(event_type, body, erased=True))
+    Attempt.objects.filter(delivery_id__in=[pk for pk, _, _ in rows]).exclude(response_body="").update(response_body="")
+    return len(rows)
 
 
 def checkpoints_announce() -> int:
@@ -212,9 +240,15 @@ def checkpoints_announce() -> int:
 
 def _replay(deliveries: QuerySet[Delivery]) -> list[int]:
     now = timezone.now()
-    ids = list(deliveries.exclude(status=Delivery.Status.SENDING).values_list("id", flat=True))
+    replayable = deliveries.exclude(status=Delivery.Status.SENDING).filter(redacted_at__isnull=True)
+    ids = list(replayable.values_list("id", flat=True))
     Delivery.objects.filter(pk__in=ids).update(
-        status=Delivery.Status.PENDING, next_attempt_at=now, claim="", claimed_until=None, last_error=""
+        status=Delivery.Status.PENDING,
+        next_attempt_at=now,
+        enqueued_at=now,
+        claim="",
+        claimed_until=None,
+        last_error="",
     )
     outbox.enqueue_on_commit(ids)
     return ids
@@ -225,6 +259,8 @@ def delivery_replay(*, delivery: Delivery) -> Delivery:
     """Send a delivery again with the same webhook-id (receivers dedupe on it), whatever became of it."""
     if delivery.status == Delivery.Status.SENDING:
         raise DestinationInputError("delivery", "is being sent right now")
+    if delivery.redacted_at is not None:
+        raise DestinationInputError("delivery", "no longer holds its message: it names no one once delivered or erased")
     if not delivery.destination.active:
         raise DestinationInputError("destination", "is disabled; enable it before replaying")
     _replay(Delivery.objects.filter(pk=delivery.pk))

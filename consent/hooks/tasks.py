@@ -33,8 +33,10 @@ def delivery_send(delivery_id: int) -> str:
     ignore_result=True,
 )
 def delivery_sweep() -> int:
-    """Announce new checkpoints, then enqueue every delivery due but not in flight; return how many."""
+    """Announce new checkpoints, settle deliveries whose worker was lost, enqueue those due; return how many."""
     services.checkpoints_announce()
+    for delivery_id in outbox.stale_ids(now=timezone.now()):
+        delivery.delivery_release(delivery_id)
     ids = outbox.due_ids(now=timezone.now())
     outbox.enqueue(ids)
     return len(ids)
