@@ -260,6 +260,9 @@ DATA_UPLOAD_MAX_MEMORY_SIZE = 1024 * 1024
 SECURE_CONTENT_TYPE_NOSNIFF = True
 SECURE_REFERRER_POLICY = "same-origin"
 SESSION_COOKIE_HTTPONLY = True
+# Messages wait in the session, server-side, not in a cookie (signed, not encrypted): the admin shows a
+# new API key or webhook secret in one, once, and the session forgets it when it is shown.
+MESSAGE_STORAGE = "django.contrib.messages.storage.session.SessionStorage"
 SESSION_COOKIE_SECURE = not DEBUG
 CSRF_COOKIE_SECURE = not DEBUG
 if env_bool("SECURE_PROXY_SSL", False):

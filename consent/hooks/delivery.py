@@ -1,5 +1,6 @@
 """Sending one delivery: claim it, post it, record the attempt, then deliver, retry, fail or disable."""
 
+import json
 import random
 import secrets
 import time
@@ -53,11 +54,11 @@ class Claimed:
     failing: bool
 
 
-# Read from the destination in the claim itself; the previous secret only while it still signs.
+# Read from the destination in the claim itself.
 _DESTINATION_COLUMNS = (
     "url",
     "secret",
-    "CASE WHEN previous_secret_expires_at > %s THEN previous_secret ELSE '' END",
+    "retired_secrets",
     "active",
     "failing_since IS NOT NULL",
 )
@@ -87,11 +88,11 @@ def _claim(delivery_id: int, now: datetime, *, stale: bool = False) -> tuple[str
     lease = max(outbox.time_scaled(LEASE.total_seconds()), timedelta(seconds=2))
     at = connection.ops.adapt_datetimefield_value
     with connection.cursor() as cursor:
-        cursor.execute(_claim_sql(stale=stale), [claim, at(now + lease), delivery_id, at(now), at(now)])
+        cursor.execute(_claim_sql(stale=stale), [claim, at(now + lease), delivery_id, at(now)])
         row = cursor.fetchone()
     if row is None:
         return None
-    attempts, message_id, event_type, body, destination_id, url, secret, previous, active, failing = row
+    attempts, message_id, event_type, body, destination_id, url, secret, retired, active, failing = row
     claimed = Claimed(
         pk=delivery_id,
         attempts=attempts,
@@ -100,11 +101,17 @@ def _claim(delivery_id: int, now: datetime, *, stale: bool = False) -> tuple[str
         body=body,
         destination_id=destination_id,
         url=url,
-        secrets=[secret, previous] if previous else [secret],
+        secrets=[secret, *_still_signing(retired, now)],
         active=bool(active),
         failing=bool(failing),
     )
     return claim, claimed
+
+
+def _still_signing(retired: str | list[dict[str, str]], now: datetime) -> list[str]:
+    """Return the retired secrets whose grace has not run out (SQLite hands JSON over as text)."""
+    entries = json.loads(retired) if isinstance(retired, str) else retired
+    return [entry["secret"] for entry in entries if datetime.fromisoformat(entry["expires_at"]) > now]
 
 
 def delivery_attempt(delivery_id: int) -> str:

@@ -24,10 +24,10 @@ class Destination(models.Model):
     url = models.URLField(max_length=500)
     # Needed in clear text to sign; never shown after it was created (the admin and API leave it out).
     secret = models.CharField(max_length=100, editable=False)
-    # After a rotation the old secret signs too until previous_secret_expires_at (Standard Webhooks
-    # allows several signatures in one header), so receivers can switch without losing a message.
-    previous_secret = models.CharField(max_length=100, blank=True, editable=False)
-    previous_secret_expires_at = models.DateTimeField(null=True, blank=True, editable=False)
+    # Secrets replaced by rotations, [{"secret", "expires_at"}]: each keeps signing beside the current one
+    # until its own expiry (Standard Webhooks allows several signatures in one header), so receivers can
+    # switch without losing a message however many rotations happen within the grace.
+    retired_secrets = models.JSONField(default=list, blank=True, editable=False)
     # Empty means every purpose.
     purposes = models.JSONField(default=list, blank=True, help_text='Purpose slugs, e.g. ["marketing"]; empty: all')
     event_types = models.JSONField(default=list, help_text=f"Any of {', '.join(ALL_EVENT_TYPES)}")

@@ -1,6 +1,6 @@
 """Writes of the webhook side: destinations, the delivery outbox, replays and checkpoint announcements."""
 
-from datetime import timedelta
+from datetime import datetime, timedelta
 from typing import Any
 
 from django.db import transaction
@@ -15,8 +15,10 @@ from ledger import selectors as ledger_selectors
 from ledger.canonical import timestamp
 from ledger.services import Receipt
 
-# How long the old secret keeps signing after a rotation, so receivers can switch without a gap.
+# How long a replaced secret keeps signing after a rotation, so receivers can switch without a gap.
 SECRET_GRACE = timedelta(hours=24)
+# Every retired secret adds a signature to each request; this many at once is plenty for any switch.
+RETIRED_MAX = 5
 DEFAULT_EVENT_TYPES = [EventType.CONSENT_UPDATED.value, EventType.CONSENT_EXPIRED.value, EventType.SUBJECT_ERASED.value]
 
 
@@ -105,12 +107,19 @@ def destination_update(
 
 @transaction.atomic
 def destination_secret_rotate(*, destination: Destination) -> str:
-    """Give a destination a new secret (shown once); the old one keeps signing for SECRET_GRACE."""
+    """Give a destination a new secret (shown once); every secret it replaces keeps signing for SECRET_GRACE."""
+    now = timezone.now()
+    # Locked, so two rotations at once each retire the secret the other saw.
+    locked = Destination.objects.select_for_update().get(pk=destination.pk)
+    retired = [entry for entry in locked.retired_secrets if datetime.fromisoformat(entry["expires_at"]) > now]
+    if len(retired) >= RETIRED_MAX:
+        raise DestinationInputError(
+            "destination", f"was rotated {RETIRED_MAX} times within {SECRET_GRACE.days * 24} hours; try again later"
+        )
+    retired.append({"secret": locked.secret, "expires_at": (now + SECRET_GRACE).isoformat()})
     secret = signing.secret_generate()
-    destination.previous_secret = destination.secret
-    destination.previous_secret_expires_at = timezone.now() + SECRET_GRACE
-    destination.secret = secret
-    destination.save(update_fields=["secret", "previous_secret", "previous_secret_expires_at", "updated_at"])
+    Destination.objects.filter(pk=locked.pk).update(secret=secret, retired_secrets=retired, updated_at=now)
+    destination.secret, destination.retired_secrets = secret, retired
     return secret
 
 
