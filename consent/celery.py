@@ -30,3 +30,12 @@ def _connections_tidy(**_: object) -> None:
     from django.db import close_old_connections
 
     close_old_connections()
+
+
+@app.task(name="consent.celery.sessions_clear", time_limit=300, soft_time_limit=240)
+def sessions_clear() -> str:
+    """Delete expired sessions (beat, daily), with whatever one-time secrets they still held."""
+    from django.core.management import call_command
+
+    call_command("clearsessions")
+    return "cleared"

@@ -7,7 +7,9 @@ from pathlib import Path
 from urllib.parse import unquote, urlparse
 
 import dj_database_url
+from celery.schedules import crontab
 from django.core.exceptions import ImproperlyConfigured
+from kombu import Queue
 
 BASE_DIR = Path(__file__).resolve().parent.parent
 
@@ -221,6 +223,17 @@ CELERY_TASK_REJECT_ON_WORKER_LOST = True
 CELERY_WORKER_PREFETCH_MULTIPLIER = 1
 CELERY_TASK_TIME_LIMIT = 300
 CELERY_TASK_SOFT_TIME_LIMIT = 240
+# One queue per kind of work, so slow receivers cannot hold up the ledger or the housekeeping. A worker
+# started without -Q consumes every queue listed here (make run); production runs one pool per queue.
+CELERY_TASK_DEFAULT_QUEUE = "celery"
+CELERY_TASK_QUEUES = [Queue(name) for name in ("celery", "hooks", "ledger", "housekeeping")]
+CELERY_TASK_ROUTES = {
+    "consent.hooks.tasks.delivery_send": {"queue": "hooks"},
+    "ledger.tasks.*": {"queue": "ledger"},
+    "consent.hooks.tasks.delivery_sweep": {"queue": "housekeeping"},
+    "consent.tasks.consent_expire_due": {"queue": "housekeeping"},
+    "consent.celery.sessions_clear": {"queue": "housekeeping"},
+}
 CELERY_TASK_IGNORE_RESULT = True
 # Celery's Django fixup closes every connection around each task unless this is set; a delivery then
 # spends more time connecting than sending. consent/celery.py closes only broken or old ones instead.
@@ -236,6 +249,8 @@ CELERY_BEAT_SCHEDULE: dict[str, dict[str, object]] = {
     "dsr-access-log-purge": {"task": "consent.dsr.tasks.access_log_purge", "schedule": 3600.0},
     "console-rollups": {"task": "consent.console.tasks.rollups_fold_all", "schedule": 60.0},
     "console-ledger-check": {"task": "consent.console.tasks.ledger_check_all", "schedule": 86400.0},
+    # Expired sessions may hold a new API key or webhook secret waiting to be shown once.
+    "sessions-clear": {"task": "consent.celery.sessions_clear", "schedule": crontab(hour=3, minute=17)},
 }
 
 # --- The ledger -----------------------------------------------------------------------------------
@@ -283,6 +298,10 @@ def _geoip_path() -> str:
 ASSENT_REGION_HEADERS = _region_headers()
 ASSENT_GEOIP_DATABASE = _geoip_path()
 ASSENT_HOOKS_BACKOFF_DIVISOR = env_int("ASSENT_HOOKS_BACKOFF_DIVISOR", 1, minimum=1)  # tests: 100 = 100x faster retries
+# The whole of one webhook attempt (connect, send, every read of the answer); below the task's soft limit (50 s).
+ASSENT_HOOKS_ATTEMPT_SECONDS = env_int("ASSENT_HOOKS_ATTEMPT_SECONDS", 20, minimum=1)
+if ASSENT_HOOKS_ATTEMPT_SECONDS > 40:
+    raise SettingError(f"ASSENT_HOOKS_ATTEMPT_SECONDS must be at most 40, got {ASSENT_HOOKS_ATTEMPT_SECONDS}")
 
 # --- E-mail ---------------------------------------------------------------------------------------
 # One URL picks the transport: console:// (the default: mail is printed, for development),
@@ -321,6 +340,9 @@ DATA_UPLOAD_MAX_MEMORY_SIZE = 1024 * 1024
 SECURE_CONTENT_TYPE_NOSNIFF = True
 SECURE_REFERRER_POLICY = "same-origin"
 SESSION_COOKIE_HTTPONLY = True
+# Messages wait in the session, server-side, not in a cookie (signed, not encrypted): the admin shows a
+# new API key or webhook secret in one, once, and the session forgets it when it is shown.
+MESSAGE_STORAGE = "django.contrib.messages.storage.session.SessionStorage"
 SESSION_COOKIE_SECURE = not DEBUG
 CSRF_COOKIE_SECURE = not DEBUG
 if env_bool("SECURE_PROXY_SSL", False):

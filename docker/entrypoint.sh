@@ -9,7 +9,9 @@ case "$role" in
       --workers "${WEB_CONCURRENCY:-2}" --access-logfile - \
       --logger-class consent.edge.accesslog.AccessLogger "$@" ;;
   worker)
-    exec celery -A consent worker --loglevel INFO --concurrency "${WORKER_CONCURRENCY:-2}" "$@" ;;
+    # WORKER_QUEUES: hooks, ledger, housekeeping, celery (comma-separated); empty consumes them all.
+    exec celery -A consent worker --loglevel INFO --concurrency "${WORKER_CONCURRENCY:-2}" \
+      ${WORKER_QUEUES:+--queues "$WORKER_QUEUES"} "$@" ;;
   beat)
     exec celery -A consent beat --loglevel INFO --schedule /var/lib/assent/celerybeat-schedule "$@" ;;
   migrate)

@@ -200,6 +200,8 @@ def subject_erase(*, site: Site, external_id: str, source: str, kind: str = Subj
         if receipt is not None:
             # Queued before the rows go: the delivery carries the id the customer must erase downstream.
             hooks_services.deliveries_create(site=site, subject=subject, receipt=receipt, event_type="subject.erased")
+        # Every other message about them (the erasure one is redacted once delivered) forgets them now.
+        hooks_services.deliveries_forget(site=site, external_ids=[s.external_id for s in [subject, *devices]])
         evidence_rows = sum(
             ledger_services.evidence_erase(site=site.key, subject=s.pseudonym) for s in [subject, *devices]
         )

@@ -53,7 +53,7 @@ class DestinationAdmin(ConsoleAdmin):
     list_filter = ["active", "site"]
     search_fields = ["name", "url", "site__key"]
     list_select_related = ["site"]
-    readonly_fields = ["disabled_reason", "failing_since", "previous_secret_expires_at", "created_at", "updated_at"]
+    readonly_fields = ["disabled_reason", "failing_since", "retired_secrets_expire", "created_at", "updated_at"]
     actions = ["replay_failed", "rotate_secret", "disable"]
 
     def get_readonly_fields(self, request: HttpRequest, obj: Destination | None = None) -> list[str]:
@@ -62,6 +62,11 @@ class DestinationAdmin(ConsoleAdmin):
 
     def get_changeform_initial_data(self, request: HttpRequest) -> dict[str, Any]:
         return {"event_types": list(services.DEFAULT_EVENT_TYPES), "purposes": []}
+
+    @admin.display(description="Replaced secrets still signing until")
+    def retired_secrets_expire(self, obj: Destination) -> str:
+        # When each one stops, never the secret itself.
+        return ", ".join(entry["expires_at"] for entry in obj.retired_secrets) or "-"
 
     @admin.display(description="Deliveries")
     def deliveries_link(self, obj: Destination) -> str:
@@ -103,7 +108,11 @@ class DestinationAdmin(ConsoleAdmin):
     @admin.action(description="Rotate the signing secret (the old one signs for 24 hours more)")
     def rotate_secret(self, request: HttpRequest, queryset: QuerySet[Destination]) -> None:
         for destination in queryset:
-            secret = services.destination_secret_rotate(destination=destination)
+            try:
+                secret = services.destination_secret_rotate(destination=destination)
+            except DestinationInputError as exc:
+                self.message_user(request, f"{destination}: {exc.message}", messages.ERROR)
+                continue
             messages.warning(request, f"{destination}: copy the new secret now; it will not be shown again: {secret}")
 
     @admin.action(description="Disable the selected destinations")

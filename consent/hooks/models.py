@@ -24,10 +24,10 @@ class Destination(models.Model):
     url = models.URLField(max_length=500)
     # Needed in clear text to sign; never shown after it was created (the admin and API leave it out).
     secret = models.CharField(max_length=100, editable=False)
-    # After a rotation the old secret signs too until previous_secret_expires_at (Standard Webhooks
-    # allows several signatures in one header), so receivers can switch without losing a message.
-    previous_secret = models.CharField(max_length=100, blank=True, editable=False)
-    previous_secret_expires_at = models.DateTimeField(null=True, blank=True, editable=False)
+    # Secrets replaced by rotations, [{"secret", "expires_at"}]: each keeps signing beside the current one
+    # until its own expiry (Standard Webhooks allows several signatures in one header), so receivers can
+    # switch without losing a message however many rotations happen within the grace.
+    retired_secrets = models.JSONField(default=list, blank=True, editable=False)
     # Empty means every purpose.
     purposes = models.JSONField(default=list, blank=True, help_text='Purpose slugs, e.g. ["marketing"]; empty: all')
     event_types = models.JSONField(default=list, help_text=f"Any of {', '.join(ALL_EVENT_TYPES)}")
@@ -60,15 +60,23 @@ class Delivery(models.Model):
     # The webhook-id header: stable across attempts and replays, so receivers dedupe on it.
     message_id = models.CharField(max_length=40, unique=True)
     event_type = models.CharField(max_length=32, choices=EventType.choices)
-    # The exact bytes that are signed and sent, kept so every attempt sends the same message.
+    # The exact bytes that are signed and sent, kept so every attempt sends the same message; once
+    # delivered (or its subject erased) only what names no one is kept (redacted_at says when).
     body = models.TextField()
     sequence = models.BigIntegerField(default=0)
+    # The subject's sequence key (outbox.subject_sequence_key), so erasure finds the messages about them;
+    # emptied once the body is redacted.
+    subject_key = models.CharField(max_length=64, blank=True, editable=False)
+    redacted_at = models.DateTimeField(null=True, blank=True, editable=False)
     status = models.CharField(max_length=16, choices=Status.choices, default=Status.PENDING)
     attempts = models.PositiveIntegerField(default=0)
     next_attempt_at = models.DateTimeField()
     # A worker owns a SENDING row until claimed_until; past it, the sweep hands the row to another.
     claim = models.CharField(max_length=32, blank=True)
     claimed_until = models.DateTimeField(null=True, blank=True)
+    # When a task for this row was last sent to the broker (for a countdown: when it falls due); the
+    # sweep sends another only when that one is presumably lost, never one per sweep while it is queued.
+    enqueued_at = models.DateTimeField(null=True, blank=True)
     last_status_code = models.PositiveIntegerField(null=True, blank=True)
     last_error = models.CharField(max_length=500, blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
@@ -91,6 +99,8 @@ class Delivery(models.Model):
             ),
             # A destination's delivery log, newest first, optionally by status (admin, API).
             models.Index(fields=["destination", "status", "-id"], name="hooks_delivery_dest_idx"),
+            # Erasure: "the messages about this subject that still name them".
+            models.Index(fields=["subject_key"], name="hooks_delivery_subject_idx", condition=~Q(subject_key="")),
         ]
 
     def __str__(self) -> str:
@@ -117,10 +127,14 @@ class Attempt(models.Model):
 
 
 class SubjectSequence(models.Model):
-    """The last sequence number given to a subject's messages; receivers keep the highest they saw."""
+    """The last sequence number given to a subject's messages; receivers keep the highest they saw.
+
+    Kept through erasure, so a person who comes back continues above the numbers receivers hold.
+    """
 
     site = models.ForeignKey(Site, on_delete=models.CASCADE, related_name="+")
-    # The subject's ledger key, not a foreign key: erasure deletes the Subject row after queueing its message.
+    # A keyed hash of the id the customer knows (outbox.subject_sequence_key): the same for a returning
+    # person, yet neither their id nor their ledger key, so it leads nowhere once they are erased.
     subject_key = models.CharField(max_length=64)
     value = models.BigIntegerField(default=0)
 

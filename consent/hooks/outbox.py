@@ -1,5 +1,6 @@
 """The outbox: inserting delivery rows and ringing the broker's doorbell once they are committed."""
 
+import hashlib
 import json
 import logging
 from collections.abc import Iterable
@@ -13,14 +14,16 @@ from django.utils import timezone
 
 from consent.celery import app
 from consent.hooks import signing
-from consent.hooks.models import Delivery, Destination, SubjectSequence
+from consent.hooks.models import Delivery, Destination, EventType, SubjectSequence
 from consent.models import Site
+from ledger import services as ledger_services
 
 logger = logging.getLogger(__name__)
 
 SEND_TASK = "consent.hooks.tasks.delivery_send"
-# A pending row due for less than this is presumably still queued at the broker: the sweep leaves it
-# alone, so a backlog is not enqueued twice. A lost message waits at most this plus one sweep interval.
+# A row whose task was sent less than this ago (or falls due with a countdown less than this ago) is
+# presumably still queued at the broker: the sweep leaves it alone, and re-sends one presumably lost at
+# most once per this. A lost message waits at most this plus one sweep interval.
 SWEEP_GRACE = timedelta(seconds=60)
 
 
@@ -32,6 +35,13 @@ def time_scaled(seconds: float) -> timedelta:
 def body_dump(payload: dict[str, Any]) -> str:
     """Return the one JSON text a payload is signed and sent as."""
     return json.dumps(payload, sort_keys=True, separators=(",", ":"), ensure_ascii=False)
+
+
+def subject_sequence_key(*, site: Site, external_id: str) -> str:
+    """Return the key a subject's sequence and messages are filed under: the same for a person who comes
+    back after erasure, yet a keyed hash (the site log's secret) of neither their id nor their ledger key."""
+    digest = hashlib.sha256(f"hooks.sequence\x00{external_id}".encode()).hexdigest()
+    return ledger_services.subject_key(site=site.key, subject=digest)
 
 
 def sequence_next(*, site: Site, subject_key: str) -> int:
@@ -48,8 +58,42 @@ def sequence_next(*, site: Site, subject_key: str) -> int:
     return int(row[0])
 
 
+# Messages that name a subject (ledger.checkpoint names no one and stays replayable).
+NAMING_TYPES = frozenset({EventType.CONSENT_UPDATED, EventType.CONSENT_EXPIRED, EventType.SUBJECT_ERASED})
+
+
+def body_redact(body: str, *, receipt: bool) -> str:
+    """Return a message without the subject's id and state: its type, site, sequence and (if asked) receipt."""
+    payload = json.loads(body)
+    data = payload.get("data", {})
+    kept = {"site": data.get("site"), "sequence": data.get("sequence")}
+    if receipt:
+        kept["receipt"] = data.get("receipt")
+    return body_dump({"type": payload.get("type"), "redacted": True, "data": kept})
+
+
+def redaction(event_type: str, body: str, *, erased: bool = False) -> dict[str, Any]:
+    """Return the delivery fields that forget a message's subject, or nothing for a message that names no one.
+
+    A delivered message keeps its receipt id (the account page shows which receipts each destination
+    confirmed) and its subject key, until the subject is erased: then both go, and nothing leads from
+    the person to the message or from the message to the ledger.
+    """
+    if event_type not in NAMING_TYPES:
+        return {}
+    erased = erased or event_type == EventType.SUBJECT_ERASED
+    fields: dict[str, Any] = {"body": body_redact(body, receipt=not erased), "redacted_at": timezone.now()}
+    return {**fields, "subject_key": ""} if erased else fields
+
+
 def deliveries_insert(
-    *, destinations: Iterable[Destination], event_type: str, body: str, sequence: int, now: datetime | None = None
+    *,
+    destinations: Iterable[Destination],
+    event_type: str,
+    body: str,
+    sequence: int,
+    subject_key: str = "",
+    now: datetime | None = None,
 ) -> list[int]:
     """Insert one pending delivery per destination and enqueue each once the transaction commits."""
     moment = now or timezone.now()
@@ -60,7 +104,9 @@ def deliveries_insert(
             event_type=event_type,
             body=body,
             sequence=sequence,
+            subject_key=subject_key,
             next_attempt_at=moment,
+            enqueued_at=moment,
         )
         for destination in destinations
     ]
@@ -86,10 +132,21 @@ def enqueue(ids: Iterable[int], *, countdown: float | None = None) -> None:
 
 
 def due_ids(*, now: datetime, limit: int = 5000) -> list[int]:
-    """Return deliveries that should be on their way but may not be: due and unclaimed, or whose claim ran out."""
+    """Return pending deliveries that are due and whose last task is presumably lost, and mark them sent again.
+
+    A row whose task went out less than SWEEP_GRACE ago is left alone: under a backlog its message is
+    still queued, and sending one more per sweep would only lengthen the queue.
+    """
     grace = time_scaled(SWEEP_GRACE.total_seconds())
-    due = Q(status=Delivery.Status.PENDING, next_attempt_at__lte=now - grace)
-    stale = Q(status=Delivery.Status.SENDING, claimed_until__lt=now)
-    pending = list(Delivery.objects.filter(due).order_by("next_attempt_at").values_list("id", flat=True)[:limit])
-    stuck = list(Delivery.objects.filter(stale).order_by("claimed_until").values_list("id", flat=True)[:limit])
-    return pending + stuck
+    lost = Q(enqueued_at__isnull=True) | Q(enqueued_at__lte=now - grace)
+    due = Delivery.objects.filter(lost, status=Delivery.Status.PENDING, next_attempt_at__lte=now)
+    ids = list(due.order_by("next_attempt_at").values_list("id", flat=True)[:limit])
+    # Conditional on the same test, so two sweeps at once send each row once.
+    Delivery.objects.filter(lost, pk__in=ids, status=Delivery.Status.PENDING).update(enqueued_at=now)
+    return ids
+
+
+def stale_ids(*, now: datetime, limit: int = 1000) -> list[int]:
+    """Return deliveries whose claim ran out: their worker was lost mid-attempt."""
+    stale = Delivery.objects.filter(status=Delivery.Status.SENDING, claimed_until__lt=now)
+    return list(stale.order_by("claimed_until").values_list("id", flat=True)[:limit])

@@ -1,6 +1,6 @@
 """Writes of the webhook side: destinations, the delivery outbox, replays and checkpoint announcements."""
 
-from datetime import timedelta
+from datetime import datetime, timedelta
 from typing import Any
 
 from django.db import transaction
@@ -9,14 +9,16 @@ from django.utils import timezone
 
 from consent.hooks import guard, outbox, signing
 from consent.hooks.errors import DestinationInputError
-from consent.hooks.models import ALL_EVENT_TYPES, Delivery, Destination, EventType
+from consent.hooks.models import ALL_EVENT_TYPES, Attempt, Delivery, Destination, EventType
 from consent.models import Purpose, Site, Subject
 from ledger import selectors as ledger_selectors
 from ledger.canonical import timestamp
 from ledger.services import Receipt
 
-# How long the old secret keeps signing after a rotation, so receivers can switch without a gap.
+# How long a replaced secret keeps signing after a rotation, so receivers can switch without a gap.
 SECRET_GRACE = timedelta(hours=24)
+# Every retired secret adds a signature to each request; this many at once is plenty for any switch.
+RETIRED_MAX = 5
 DEFAULT_EVENT_TYPES = [EventType.CONSENT_UPDATED.value, EventType.CONSENT_EXPIRED.value, EventType.SUBJECT_ERASED.value]
 
 
@@ -105,12 +107,19 @@ def destination_update(
 
 @transaction.atomic
 def destination_secret_rotate(*, destination: Destination) -> str:
-    """Give a destination a new secret (shown once); the old one keeps signing for SECRET_GRACE."""
+    """Give a destination a new secret (shown once); every secret it replaces keeps signing for SECRET_GRACE."""
+    now = timezone.now()
+    # Locked, so two rotations at once each retire the secret the other saw.
+    locked = Destination.objects.select_for_update().get(pk=destination.pk)
+    retired = [entry for entry in locked.retired_secrets if datetime.fromisoformat(entry["expires_at"]) > now]
+    if len(retired) >= RETIRED_MAX:
+        raise DestinationInputError(
+            "destination", f"was rotated {RETIRED_MAX} times within {SECRET_GRACE.days * 24} hours; try again later"
+        )
+    retired.append({"secret": locked.secret, "expires_at": (now + SECRET_GRACE).isoformat()})
     secret = signing.secret_generate()
-    destination.previous_secret = destination.secret
-    destination.previous_secret_expires_at = timezone.now() + SECRET_GRACE
-    destination.secret = secret
-    destination.save(update_fields=["secret", "previous_secret", "previous_secret_expires_at", "updated_at"])
+    Destination.objects.filter(pk=locked.pk).update(secret=secret, retired_secrets=retired, updated_at=now)
+    destination.secret, destination.retired_secrets = secret, retired
     return secret
 
 
@@ -158,7 +167,8 @@ def deliveries_create(*, site: Site, subject: Subject, receipt: Receipt, event_t
     ]
     if not destinations:
         return 0
-    sequence = outbox.sequence_next(site=site, subject_key=subject.ledger_key)
+    subject_key = outbox.subject_sequence_key(site=site, external_id=subject.external_id)
+    sequence = outbox.sequence_next(site=site, subject_key=subject_key)
     now = timezone.now()
     sources = [state[p].source for p in changed] or [row.source for row in state.values()]
     payload = {
@@ -181,7 +191,34 @@ def deliveries_create(*, site: Site, subject: Subject, receipt: Receipt, event_t
         },
     }
     body = outbox.body_dump(payload)
-    return len(outbox.deliveries_insert(destinations=destinations, event_type=event_type, body=body, sequence=sequence))
+    ids = outbox.deliveries_insert(
+        destinations=destinations,
+        event_type=event_type,
+        body=body,
+        sequence=sequence,
+        # The erasure message is not looked up by subject: redacted once delivered, it keeps no key.
+        subject_key="" if event_type == EventType.SUBJECT_ERASED else subject_key,
+    )
+    return len(ids)
+
+
+def deliveries_forget(*, site: Site, external_ids: list[str]) -> int:
+    """Redact every message about erased subjects (their subject.erased message excepted until delivered).
+
+    Unsent ones are failed first: once redacted they name no one, so sending them would say nothing.
+    Their attempts lose what receivers answered, which may echo the message. Return how many.
+    """
+    keys = [outbox.subject_sequence_key(site=site, external_id=external_id) for external_id in external_ids]
+    about = Delivery.objects.filter(destination__site=site, subject_key__in=keys)
+    unsent = [Delivery.Status.PENDING, Delivery.Status.SENDING, Delivery.Status.FAILED]
+    about.filter(status__in=unsent).update(
+        status=Delivery.Status.FAILED, claim="", claimed_until=None, last_error="the subject was erased"
+    )
+    rows = list(about.values_list("pk", "event_type", "body"))
+    for pk, event_type, body in rows:
+        Delivery.objects.filter(pk=pk).update(**outbox.redaction(event_type, body, erased=True))
+    Attempt.objects.filter(delivery_id__in=[pk for pk, _, _ in rows]).exclude(response_body="").update(response_body="")
+    return len(rows)
 
 
 def checkpoints_announce() -> int:
@@ -219,9 +256,15 @@ def checkpoints_announce() -> int:
 
 def _replay(deliveries: QuerySet[Delivery]) -> list[int]:
     now = timezone.now()
-    ids = list(deliveries.exclude(status=Delivery.Status.SENDING).values_list("id", flat=True))
+    replayable = deliveries.exclude(status=Delivery.Status.SENDING).filter(redacted_at__isnull=True)
+    ids = list(replayable.values_list("id", flat=True))
     Delivery.objects.filter(pk__in=ids).update(
-        status=Delivery.Status.PENDING, next_attempt_at=now, claim="", claimed_until=None, last_error=""
+        status=Delivery.Status.PENDING,
+        next_attempt_at=now,
+        enqueued_at=now,
+        claim="",
+        claimed_until=None,
+        last_error="",
     )
     outbox.enqueue_on_commit(ids)
     return ids
@@ -232,6 +275,8 @@ def delivery_replay(*, delivery: Delivery) -> Delivery:
     """Send a delivery again with the same webhook-id (receivers dedupe on it), whatever became of it."""
     if delivery.status == Delivery.Status.SENDING:
         raise DestinationInputError("delivery", "is being sent right now")
+    if delivery.redacted_at is not None:
+        raise DestinationInputError("delivery", "no longer holds its message: it names no one once delivered or erased")
     if not delivery.destination.active:
         raise DestinationInputError("destination", "is disabled; enable it before replaying")
     _replay(Delivery.objects.filter(pk=delivery.pk))

@@ -23,10 +23,20 @@ def delivery_send(delivery_id: int) -> str:
     return delivery.delivery_attempt(delivery_id)
 
 
-@shared_task(name="consent.hooks.tasks.delivery_sweep", acks_late=True, time_limit=_TIME_LIMIT, ignore_result=True)
+# Both limits are set: a task that names only a hard limit below the global soft one (240 s) is refused
+# by apply_async, and beat would never send it.
+@shared_task(
+    name="consent.hooks.tasks.delivery_sweep",
+    acks_late=True,
+    time_limit=_TIME_LIMIT,
+    soft_time_limit=_TIME_LIMIT - 5,
+    ignore_result=True,
+)
 def delivery_sweep() -> int:
-    """Announce new checkpoints, then enqueue every delivery due but not in flight; return how many."""
+    """Announce new checkpoints, settle deliveries whose worker was lost, enqueue those due; return how many."""
     services.checkpoints_announce()
+    for delivery_id in outbox.stale_ids(now=timezone.now()):
+        delivery.delivery_release(delivery_id)
     ids = outbox.due_ids(now=timezone.now())
     outbox.enqueue(ids)
     return len(ids)

@@ -1,17 +1,65 @@
-"""HTTP out: one POST per attempt, through the SSRF guard, with timeouts and no redirects followed."""
+"""HTTP out: one POST per attempt, through the SSRF guard, within a deadline and a size cap, no redirects."""
 
+import os
 import time
+from collections.abc import Iterator
+from contextlib import contextmanager
+from contextvars import ContextVar
 from dataclasses import dataclass
 from typing import Any
 
 import httpcore
 import httpx
+from django.conf import settings
 
 from consent.hooks import guard
 from consent.hooks.errors import DestinationInputError
 
-TIMEOUT = httpx.Timeout(connect=5.0, read=15.0, write=15.0, pool=5.0)
+# Per call; the attempt as a whole is bounded by ASSENT_HOOKS_ATTEMPT_SECONDS (see DeadlineStream).
+TIMEOUT = httpx.Timeout(connect=5.0, read=10.0, write=10.0, pool=5.0)
 RESPONSE_KEPT = 1000
+# An acknowledgement is short: a receiver that answers more than this is not one, and reading it on
+# would hold the worker.
+RESPONSE_CAP = 64 * 1024
+# A worker process sends one delivery at a time; a few kept-alive connections serve the busiest receivers.
+POOL_CONNECTIONS = 10
+KEEPALIVE_SECONDS = 30.0
+
+# When the attempt running in this context must be over (time.monotonic()); None outside an attempt.
+_deadline: ContextVar[float | None] = ContextVar("hooks_attempt_deadline", default=None)
+
+
+class DeadlineStream(httpcore.NetworkStream):
+    """A connection whose reads and writes all end by the attempt's deadline: a receiver trickling one
+    byte a second resets a per-read timeout forever, but not this."""
+
+    def __init__(self, stream: httpcore.NetworkStream) -> None:
+        self._stream = stream
+
+    def _within(self, timeout: float | None, error: type[Exception]) -> float | None:
+        deadline = _deadline.get()
+        if deadline is None:
+            return timeout
+        remaining = deadline - time.monotonic()
+        if remaining <= 0:
+            raise error("the attempt ran past its deadline")
+        return remaining if timeout is None else min(timeout, remaining)
+
+    def read(self, max_bytes: int, timeout: float | None = None) -> bytes:
+        return self._stream.read(max_bytes, self._within(timeout, httpcore.ReadTimeout))
+
+    def write(self, buffer: bytes, timeout: float | None = None) -> None:
+        self._stream.write(buffer, self._within(timeout, httpcore.WriteTimeout))
+
+    def close(self) -> None:
+        self._stream.close()
+
+    def start_tls(self, ssl_context: Any, server_hostname: str | None = None, timeout: float | None = None) -> Any:
+        timeout = self._within(timeout, httpcore.ConnectTimeout)
+        return DeadlineStream(self._stream.start_tls(ssl_context, server_hostname, timeout))
+
+    def get_extra_info(self, info: str) -> Any:
+        return self._stream.get_extra_info(info)
 
 
 class GuardedBackend(httpcore.SyncBackend):
@@ -30,10 +78,85 @@ class GuardedBackend(httpcore.SyncBackend):
         for address in addresses:
             try:
                 # TLS still verifies and sends SNI for the host name: httpcore takes it from the URL.
-                return super().connect_tcp(address, port, timeout, local_address, socket_options)
+                stream = super().connect_tcp(address, port, timeout, local_address, socket_options)
             except httpcore.ConnectError as exc:
                 failure = exc
+            else:
+                return DeadlineStream(stream)
         raise failure or httpcore.ConnectError(f"{host} has no address")
+
+
+# httpcore's errors as httpx's, most specific first (httpx maps them the same way in its own transport).
+_ERRORS: list[tuple[type[Exception], type[httpx.HTTPError]]] = [
+    (httpcore.ConnectTimeout, httpx.ConnectTimeout),
+    (httpcore.ReadTimeout, httpx.ReadTimeout),
+    (httpcore.WriteTimeout, httpx.WriteTimeout),
+    (httpcore.PoolTimeout, httpx.PoolTimeout),
+    (httpcore.TimeoutException, httpx.TimeoutException),
+    (httpcore.ConnectError, httpx.ConnectError),
+    (httpcore.ReadError, httpx.ReadError),
+    (httpcore.WriteError, httpx.WriteError),
+    (httpcore.NetworkError, httpx.NetworkError),
+    (httpcore.UnsupportedProtocol, httpx.UnsupportedProtocol),
+    (httpcore.LocalProtocolError, httpx.LocalProtocolError),
+    (httpcore.RemoteProtocolError, httpx.RemoteProtocolError),
+    (httpcore.ProtocolError, httpx.ProtocolError),
+]
+
+
+@contextmanager
+def _httpx_errors() -> Iterator[None]:
+    try:
+        yield
+    except Exception as exc:
+        for source, target in _ERRORS:
+            if isinstance(exc, source):
+                raise target(str(exc)) from exc
+        raise
+
+
+class _Body(httpx.SyncByteStream):
+    def __init__(self, stream: Any) -> None:
+        self._stream = stream
+
+    def __iter__(self) -> Iterator[bytes]:
+        with _httpx_errors():
+            yield from self._stream
+
+    def close(self) -> None:
+        self._stream.close()
+
+
+class GuardedTransport(httpx.BaseTransport):
+    """An httpx transport over an httpcore pool that connects only through the GuardedBackend."""
+
+    def __init__(self) -> None:
+        self._pool = httpcore.ConnectionPool(
+            ssl_context=httpx.create_ssl_context(trust_env=False),
+            max_connections=POOL_CONNECTIONS,
+            max_keepalive_connections=POOL_CONNECTIONS,
+            keepalive_expiry=KEEPALIVE_SECONDS,
+            network_backend=GuardedBackend(),
+        )
+
+    def handle_request(self, request: httpx.Request) -> httpx.Response:
+        assert isinstance(request.stream, httpx.SyncByteStream)
+        url = request.url
+        core = httpcore.Request(
+            method=request.method,
+            url=httpcore.URL(scheme=url.raw_scheme, host=url.raw_host, port=url.port, target=url.raw_path),
+            headers=request.headers.raw,
+            content=request.stream,
+            extensions=request.extensions,
+        )
+        with _httpx_errors():
+            answer = self._pool.handle_request(core)
+        return httpx.Response(
+            status_code=answer.status, headers=answer.headers, stream=_Body(answer.stream), extensions=answer.extensions
+        )
+
+    def close(self) -> None:
+        self._pool.close()
 
 
 @dataclass(frozen=True)
@@ -47,7 +170,7 @@ class Outcome:
 
     @property
     def delivered(self) -> bool:
-        return self.status_code is not None and 200 <= self.status_code < 300
+        return self.status_code is not None and 200 <= self.status_code < 300 and not self.error
 
     @property
     def gone(self) -> bool:
@@ -60,31 +183,64 @@ class Outcome:
         return self.error.startswith("refused:")
 
 
-_client: httpx.Client | None = None
+class _TooLarge(Exception):
+    pass
+
+
+_client: tuple[int, httpx.Client] | None = None
 
 
 def client() -> httpx.Client:
-    """Return this process's client (made lazily, so each forked worker gets its own connections)."""
+    """Return this process's client, reused across deliveries (a forked child makes its own connections)."""
     global _client
-    if _client is None:
-        transport = httpx.HTTPTransport(trust_env=False, limits=httpx.Limits(max_connections=50))
-        transport._pool._network_backend = GuardedBackend()
-        _client = httpx.Client(transport=transport, timeout=TIMEOUT, follow_redirects=False, trust_env=False)
-    return _client
+    if _client is None or _client[0] != os.getpid():
+        made = httpx.Client(
+            transport=GuardedTransport(),
+            timeout=TIMEOUT,
+            follow_redirects=False,
+            trust_env=False,
+            # Counted bytes are wire bytes: no compressed answer that inflates past the cap.
+            headers={"accept-encoding": "identity"},
+        )
+        _client = (os.getpid(), made)
+    return _client[1]
+
+
+def _read_capped(response: httpx.Response) -> str:
+    """Read an answer up to RESPONSE_CAP bytes; return its start as text."""
+    declared = response.headers.get("content-length", "")
+    if declared.isdigit() and int(declared) > RESPONSE_CAP:
+        raise _TooLarge
+    kept = bytearray()
+    total = 0
+    for chunk in response.iter_raw():
+        total += len(chunk)
+        if total > RESPONSE_CAP:
+            raise _TooLarge
+        if len(kept) < RESPONSE_KEPT:
+            kept += chunk[: RESPONSE_KEPT - len(kept)]
+    return kept.decode(errors="replace")[:RESPONSE_KEPT]
 
 
 def post(*, url: str, headers: dict[str, str], body: str) -> Outcome:
-    """POST a signed body; never raises for what the network or the receiver does."""
+    """POST a signed body within the attempt's deadline; never raises for what the network or the receiver does."""
     started = time.monotonic()
+    token = _deadline.set(started + settings.ASSENT_HOOKS_ATTEMPT_SECONDS)
     try:
-        response = client().post(url, content=body.encode(), headers=headers)
+        with client().stream("POST", url, content=body.encode(), headers=headers) as response:
+            try:
+                text = _read_capped(response)
+            except _TooLarge:
+                error = f"answer too large: more than {RESPONSE_CAP} bytes"
+                return Outcome(response.status_code, "", error, _ms(started))
     except DestinationInputError as exc:
         return Outcome(None, "", f"refused: {exc.message}"[:500], _ms(started))
     except httpx.TimeoutException as exc:
-        return Outcome(None, "", f"timeout: {type(exc).__name__}"[:500], _ms(started))
+        return Outcome(None, "", f"timeout: {type(exc).__name__}: {exc}"[:500], _ms(started))
     except httpx.HTTPError as exc:
         return Outcome(None, "", f"{type(exc).__name__}: {exc}"[:500], _ms(started))
-    text = response.text[:RESPONSE_KEPT] if response.content else ""
+    finally:
+        _deadline.reset(token)
     return Outcome(response.status_code, text, "", _ms(started))
 
 

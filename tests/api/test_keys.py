@@ -145,3 +145,16 @@ def _test_database_url() -> str:
     if connection.vendor == "sqlite":
         return f"sqlite:///{name}"
     return urlparse(settings.DATABASE_URL)._replace(path=f"/{name}").geturl()
+
+
+@pytest.mark.django_db
+def test_the_admin_never_puts_a_new_key_in_a_cookie(client, organization, site):
+    client.force_login(UserFactory(is_staff=True, is_superuser=True))
+    form = {"organization": organization.pk, "name": "crm", "scopes": ["consent:read"], "sites": [site.pk]}
+    added = client.post("/admin/api/apikey/add/", form)
+    assert "messages" not in added.cookies
+    page = client.get(added["Location"])
+    [message] = [str(m) for m in page.context["messages"] if "not be shown again" in str(m)]
+    key = message.rsplit(" ", 1)[1]
+    assert key not in " ".join(morsel.value for morsel in added.cookies.values())
+    assert key not in client.get(added["Location"]).content.decode()

@@ -59,12 +59,19 @@ def database_url() -> str:
 class Worker:
     """A real `celery -A consent worker` (prefork, concurrency 2) on the test database and broker."""
 
-    def __init__(self) -> None:
+    def __init__(self, *, loglevel: str = "WARNING", log: str = "hooks-worker.log", **env: str) -> None:
         self.process: subprocess.Popen[bytes] | None = None
-        self.log = Path(django_settings.VAR_DIR) / "hooks-worker.log"
+        self.log = Path(django_settings.VAR_DIR) / log
+        self.loglevel = loglevel
+        self.env = env
 
     def start(self) -> "Worker":
         """Start the worker process (the broker keeps messages until it is up)."""
+        command = [sys.executable, "-m", "celery", "-A", "consent", "worker", "--pool", "prefork"]
+        command += ["--concurrency", "2", "--loglevel", self.loglevel, "--without-gossip", "--without-mingle"]
+        return self._spawn(command)
+
+    def _spawn(self, command: list[str]) -> "Worker":
         env = {
             **os.environ,
             "DEBUG": "1",
@@ -73,9 +80,8 @@ class Worker:
             "CELERY_BROKER_URL": django_settings.CELERY_BROKER_URL,
             "ASSENT_ALLOW_PRIVATE_DESTINATIONS": "1",
             "ASSENT_HOOKS_BACKOFF_DIVISOR": "100",
+            **self.env,
         }
-        command = [sys.executable, "-m", "celery", "-A", "consent", "worker", "--pool", "prefork"]
-        command += ["--concurrency", "2", "--loglevel", "WARNING", "--without-gossip", "--without-mingle"]
         with self.log.open("ab") as out:
             self.process = subprocess.Popen(
                 command,

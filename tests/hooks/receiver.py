@@ -16,6 +16,7 @@ class Receiver:
     def __init__(self, secret: str = "") -> None:
         self.secret = secret
         self.status = 200
+        self.echo = False  # answer with the request's own body, as some receivers do in their errors
         self.lock = threading.Lock()
         self.requests: list[dict[str, Any]] = []  # every verified request, in arrival order
         self.rejected = 0
@@ -83,7 +84,7 @@ class Receiver:
                 body = self.rfile.read(int(self.headers.get("content-length", 0)))
                 headers = {name.lower(): value for name, value in self.headers.items()}
                 status = receiver.receive(body, headers)
-                answer = json.dumps({"status": status}).encode()
+                answer = body if receiver.echo else json.dumps({"status": status}).encode()
                 self.send_response(status)
                 self.send_header("content-type", "application/json")
                 self.send_header("content-length", str(len(answer)))

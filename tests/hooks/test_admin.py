@@ -79,7 +79,7 @@ def test_rotating_from_the_admin_shows_the_new_secret_and_keeps_the_old(staff_cl
     destination.refresh_from_db()
     assert destination.secret != old
     assert destination.secret in page
-    assert destination.previous_secret == old
+    assert [entry["secret"] for entry in destination.retired_secrets] == [old]
 
 
 def test_the_delivery_log_shows_attempts_and_cannot_be_edited(staff_client, site, private_allowed):
@@ -165,3 +165,31 @@ def test_enabling_a_disabled_destination_in_the_admin_starts_its_failure_run_afr
     assert destination.failing_since is None
     assert destination.disabled_reason == ""
     assert destination.event_types == ["consent.updated"]
+
+
+def _cookies_text(response):
+    return " ".join(morsel.value for morsel in response.cookies.values())
+
+
+def test_a_new_secret_never_travels_in_a_cookie_and_is_shown_once(staff_client, site, private_allowed):
+    data = {"site": site.pk, "name": "crm", "url": "http://127.0.0.1:9/hook", "purposes": "[]"}
+    data |= {"event_types": ["consent.updated"], "active": "on"}
+    added = staff_client.post(reverse("admin:hooks_destination_add"), data)
+    secret = Destination.objects.get().secret
+
+    assert secret not in _cookies_text(added)
+    assert "messages" not in added.cookies
+    assert secret in staff_client.get(added["Location"]).content.decode()
+    assert secret not in staff_client.get(added["Location"]).content.decode()
+
+
+def test_a_rotated_secret_never_travels_in_a_cookie(staff_client, site, private_allowed):
+    destination, _ = services.destination_create(site=site, url="http://127.0.0.1:9/hook", purposes=[])
+    rotated = staff_client.post(
+        reverse("admin:hooks_destination_changelist"), {"action": "rotate_secret", "_selected_action": [destination.pk]}
+    )
+    destination.refresh_from_db()
+
+    assert destination.secret not in _cookies_text(rotated)
+    assert "messages" not in rotated.cookies  # signed and compressed there, yet readable by anyone holding it
+    assert destination.secret in staff_client.get(rotated["Location"]).content.decode()

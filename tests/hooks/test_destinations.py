@@ -1,10 +1,13 @@
 """Destinations: created with a secret shown once, validated, rotated, disabled; tenant-scoped reads."""
 
 import pytest
+from django.utils import timezone
 
+from consent.hooks import delivery as sending
 from consent.hooks import selectors, services
 from consent.hooks.errors import DestinationInputError
 from consent.hooks.models import Delivery, Destination
+from consent.services import consent_record
 
 
 def test_it_creates_a_destination_with_a_whsec_secret(site, private_allowed):
@@ -34,8 +37,39 @@ def test_it_rotates_the_secret_and_keeps_the_old_one_for_a_while(site, private_a
     destination.refresh_from_db()
     assert new != old
     assert destination.secret == new
-    assert destination.previous_secret == old
-    assert destination.previous_secret_expires_at is not None
+    [retired] = destination.retired_secrets
+    assert retired["secret"] == old
+
+
+def test_a_second_rotation_within_the_grace_keeps_the_first_secret_signing(site, private_allowed):
+    destination, first = services.destination_create(site=site, url="http://127.0.0.1:9/hook", purposes=[])
+    second = services.destination_secret_rotate(destination=destination)
+    third = services.destination_secret_rotate(destination=destination)
+    consent_record(site=site, external_id="v", choices={"analytics": True}, source="api", method="api", locale="en")
+
+    _, claimed = sending._claim(Delivery.objects.get().pk, timezone.now())
+
+    assert claimed.secrets == [third, first, second]
+
+
+def test_a_retired_secret_stops_signing_when_its_grace_ends(site, private_allowed):
+    destination, _ = services.destination_create(site=site, url="http://127.0.0.1:9/hook", purposes=[])
+    current = services.destination_secret_rotate(destination=destination)
+    consent_record(site=site, external_id="v", choices={"analytics": True}, source="api", method="api", locale="en")
+
+    _, claimed = sending._claim(Delivery.objects.get().pk, timezone.now() + services.SECRET_GRACE)
+
+    assert claimed.secrets == [current]
+
+
+def test_rotating_again_and_again_is_refused_rather_than_dropping_a_secret(site, private_allowed):
+    destination, _ = services.destination_create(site=site, url="http://127.0.0.1:9/hook", purposes=[])
+    for _ in range(services.RETIRED_MAX):
+        services.destination_secret_rotate(destination=destination)
+    with pytest.raises(DestinationInputError) as caught:
+        services.destination_secret_rotate(destination=destination)
+    assert caught.value.field == "destination"
+    assert len(Destination.objects.get(pk=destination.pk).retired_secrets) == services.RETIRED_MAX
 
 
 def test_it_disables_and_enables_a_destination(site, private_allowed):

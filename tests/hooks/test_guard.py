@@ -25,6 +25,15 @@ FORBIDDEN = {
     "carrier-grade NAT": "https://100.64.0.1/hook",
     "unspecified": "https://0.0.0.0/hook",
     "IPv4-mapped loopback": "https://[::ffff:127.0.0.1]/hook",
+    "6to4 of loopback": "https://[2002:7f00:1::1]/hook",
+    "6to4 of a private address": "https://[2002:a00:7::]/hook",
+    "6to4 of the metadata service": "https://[2002:a9fe:a9fe::]/hook",
+    "Teredo to a private client": "https://[2001:0:5db8:d822:0:ffff:f5ff:fff8]/hook",
+    "NAT64 of loopback": "https://[64:ff9b::7f00:1]/hook",
+    "NAT64 of the metadata service": "https://[64:ff9b::a9fe:a9fe]/hook",
+    "local-use NAT64": "https://[64:ff9b:1::5db8:d822]/hook",
+    "IPv4-compatible loopback": "https://[::7f00:1]/hook",
+    "IPv4-compatible private": "https://[::c0a8:101]/hook",
     "a name that resolves to loopback": "https://localhost/hook",
 }
 
@@ -35,6 +44,23 @@ def test_it_refuses_each_forbidden_address_class(site, url):
         services.destination_create(site=site, url=url, purposes=[])
     assert caught.value.field == "url"
     assert not Destination.objects.exists()
+
+
+EMBEDDING_A_PUBLIC_ADDRESS = {
+    "IPv4-mapped": "::ffff:93.184.216.34",
+    "6to4": "2002:5db8:d822::1",
+    "NAT64": "64:ff9b::5db8:d822",
+    "IPv4-compatible": "::5db8:d822",
+}
+
+
+@pytest.mark.parametrize("address", EMBEDDING_A_PUBLIC_ADDRESS.values(), ids=EMBEDDING_A_PUBLIC_ADDRESS.keys())
+def test_an_ipv6_transition_address_is_judged_by_the_ipv4_address_it_embeds(address):
+    assert guard.address_refusal(address) is None
+
+
+def test_a_refusal_names_the_embedded_address():
+    assert guard.address_refusal("2002:7f00:1::1") == "2002:7f00:1::1 embeds 127.0.0.1; 127.0.0.1 is a loopback address"
 
 
 def test_it_refuses_plain_http(site):

@@ -31,6 +31,7 @@ DELIVERY_EXAMPLE = {
     "last_error": "HTTP 503",
     "created_at": "2026-05-01T09:30:00Z",
     "delivered_at": None,
+    "redacted_at": None,
 }
 
 
@@ -45,6 +46,9 @@ class DeliverySerializer(serializers.Serializer):
     last_error = serializers.CharField(allow_blank=True)
     created_at = serializers.DateTimeField()
     delivered_at = serializers.DateTimeField(allow_null=True)
+    redacted_at = serializers.DateTimeField(
+        allow_null=True, help_text="When the payload lost the subject's id and state (delivered or erased): no replay"
+    )
 
 
 class AttemptSerializer(serializers.Serializer):

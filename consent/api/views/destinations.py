@@ -188,9 +188,10 @@ class DestinationRotateSecretView(SiteApiView):
     @extend_schema(
         operation_id="destinations_rotate_secret",
         summary="Rotate a destination's signing secret",
+        description="Refused (400) while five replaced secrets are still within their 24 hours of signing.",
         parameters=[DESTINATION_PARAMETER],
         request=None,
-        responses={200: OutputSerializer, **errors()},
+        responses={200: OutputSerializer, **errors(400)},
         examples=[
             OpenApiExample(
                 "rotated", response_only=True, status_codes=["200"], value={"id": 7, "secret": SECRET_EXAMPLE}

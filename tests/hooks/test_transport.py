@@ -1,0 +1,84 @@
+"""A slow or huge receiver costs one bounded attempt: recorded as a failure, retried later, never holding a worker."""
+
+from collections.abc import Iterator
+
+import pytest
+from django.utils import timezone
+
+from consent.hooks import delivery as sending
+from consent.hooks import services, transport
+from consent.hooks.models import Attempt, Delivery
+from consent.services import consent_record
+from tests.hooks.conftest import Worker, broker_purge, until
+from tests.hooks.hostile import HostileReceiver
+
+
+@pytest.fixture
+def hostile(request) -> Iterator[HostileReceiver]:
+    running = HostileReceiver(request.param).start()
+    try:
+        yield running
+    finally:
+        running.stop()
+
+
+def _queued(site, url):
+    services.destination_create(site=site, url=url, purposes=[])
+    consent_record(site=site, external_id="v", choices={"analytics": True}, source="api", method="api", locale="en")
+    return Delivery.objects.get()
+
+
+@pytest.mark.parametrize("hostile", ["trickle", "trickle-headers"], indirect=True)
+def test_a_receiver_trickling_its_answer_is_cut_off_at_the_deadline_and_retried(
+    site, private_allowed, settings, hostile
+):
+    settings.ASSENT_HOOKS_ATTEMPT_SECONDS = 2
+    queued = _queued(site, hostile.url)
+
+    assert sending.delivery_attempt(queued.pk) == "retrying"
+
+    queued.refresh_from_db()
+    attempt = queued.attempt_rows.get()
+    assert attempt.error.startswith("timeout:")
+    assert 1900 <= attempt.latency_ms < 4000
+    assert queued.status == "pending"
+    assert queued.next_attempt_at > timezone.now()
+
+
+@pytest.mark.parametrize("hostile", ["flood"], indirect=True)
+def test_a_receiver_streaming_an_endless_answer_is_cut_off_at_the_cap(site, private_allowed, hostile):
+    queued = _queued(site, hostile.url)
+
+    assert sending.delivery_attempt(queued.pk) == "retrying"
+
+    attempt = queued.attempt_rows.get()
+    assert attempt.error == f"answer too large: more than {transport.RESPONSE_CAP} bytes"
+    assert attempt.status_code == 200
+    assert attempt.latency_ms < 3000
+    assert Delivery.objects.get(pk=queued.pk).status == "pending"
+
+
+def test_a_worker_process_reuses_one_client_across_deliveries():
+    assert transport.client() is transport.client()
+
+
+@pytest.mark.slow
+@pytest.mark.django_db(transaction=True)
+def test_a_worker_records_both_bad_receivers_as_failed_attempts_quickly(site, private_allowed, committed):
+    trickle, flood = HostileReceiver("trickle").start(), HostileReceiver("flood").start()
+    broker_purge()
+    worker = Worker(ASSENT_HOOKS_ATTEMPT_SECONDS="2").start()
+    try:
+        for receiver in (trickle, flood):
+            services.destination_create(site=site, url=receiver.url, purposes=[])
+        consent_record(site=site, external_id="v", choices={"analytics": True}, source="api", method="api", locale="en")
+
+        assert until(lambda: Attempt.objects.filter(number=1).count() == 2, timeout=30)
+    finally:
+        worker.stop()
+        trickle.stop()
+        flood.stop()
+    errors = sorted(Attempt.objects.filter(number=1).values_list("error", flat=True))
+    assert errors[0].startswith("answer too large")
+    assert errors[1].startswith("timeout:")
+    assert all(latency < 4000 for latency in Attempt.objects.values_list("latency_ms", flat=True))
