@@ -119,7 +119,8 @@ function start(config) {
     texts,
     locale: () => locale,
     subject: () => subject,
-    decisions: () => (decided ? granted : Object.fromEntries(config.purposes.map((p) => [p.slug, p.required || p.legal_basis === "legitimate_interest"]))),
+    // What the switches show: under an opt-out or notice law the defaults really are running.
+    decisions: () => (decided || byDefault ? granted : Object.fromEntries(config.purposes.map((p) => [p.slug, p.required || p.legal_basis === "legitimate_interest"]))),
     gpcApplied: () => gpc && saleShare.size > 0,
     gpcLocked: (slug) => gpc && saleShare.has(slug),
     all,
@@ -152,6 +153,8 @@ function start(config) {
   blocker.scan();
   blocker.observe();
 
+  // Read before the default below rewrites the cookie (with g set), or the GPC opt-out would go unrecorded.
+  const gpcRecorded = stored && stored.g && [...saleShare].every((slug) => !stored.c[slug]);
   // A default under an opt-out or notice law is recorded as one, once per visitor and regulation, so
   // the record can say "on by default under US-CA law" before any opt-out.
   if (byDefault && !(stored && stored.l === reg.slug)) {
@@ -161,7 +164,6 @@ function start(config) {
   regionalUpdate();
 
   // GPC: sale/share purposes are denied without asking, once, and recorded with source "gpc".
-  const gpcRecorded = stored && stored.g && [...saleShare].every((slug) => !stored.c[slug]);
   if (gpc && saleShare.size && !gpcRecorded) {
     apply(Object.fromEntries([...saleShare].map((slug) => [slug, false])), { source: "gpc", method: "gpc", decide: false });
   }
