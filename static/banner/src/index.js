@@ -39,10 +39,12 @@ function start(config) {
   const saleShare = new Set(config.purposes.filter((p) => p.sale_share && !p.required).map((p) => p.slug));
   const required = new Set(config.purposes.filter((p) => p.required).map((p) => p.slug));
 
-  // Before a choice only required purposes are on; legitimate interests wait too, to be safe.
+  // Before a choice only required purposes are on; legitimate interests wait too, to be safe. A "no"
+  // the visitor gave before (under another law, or an older revision) never becomes a default "yes".
   let granted = {};
   for (const p of config.purposes) {
-    granted[p.slug] = required.has(p.slug) || (decided ? Boolean(stored.c[p.slug]) : byDefault && !askFirst.has(p.slug));
+    const refused = stored && stored.d && stored.c && stored.c[p.slug] === 0;
+    granted[p.slug] = required.has(p.slug) || (decided ? Boolean(stored.c[p.slug]) : byDefault && !askFirst.has(p.slug) && !refused);
   }
   const regional = byDefault && window.__assentRegional ? window.__assentRegional(reg, saleShare, gpc) : null;
   const regionalUpdate = () => regional && regional.update(granted);
