@@ -171,14 +171,18 @@ export function gppCreate(names, cmpId = 0) {
   });
   for (const args of queued) api(...args);
   // Frames find the CMP's window by this name (the specification's locator frame).
-  if (!window.frames.__gppLocator && document.body) {
+  const locatorAdd = () => {
+    if (window.frames.__gppLocator || !document.body) return;
     const locator = document.createElement("iframe");
     locator.name = "__gppLocator";
     locator.title = "GPP locator";
     locator.hidden = true;
     locator.setAttribute("aria-hidden", "true");
     document.body.appendChild(locator);
-  }
+  };
+  // The banner runs first in <head>, before there is a body to hold the frame.
+  if (document.body) locatorAdd();
+  else window.addEventListener("DOMContentLoaded", locatorAdd, { once: true });
 
   return {
     update(choice) {

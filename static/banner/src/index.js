@@ -39,10 +39,12 @@ function start(config) {
   const saleShare = new Set(config.purposes.filter((p) => p.sale_share && !p.required).map((p) => p.slug));
   const required = new Set(config.purposes.filter((p) => p.required).map((p) => p.slug));
 
-  // Before a choice only required purposes are on; legitimate interests wait too, to be safe.
+  // Before a choice only required purposes are on; legitimate interests wait too, to be safe. A "no"
+  // the visitor gave before (under another law, or an older revision) never becomes a default "yes".
   let granted = {};
   for (const p of config.purposes) {
-    granted[p.slug] = required.has(p.slug) || (decided ? Boolean(stored.c[p.slug]) : byDefault && !askFirst.has(p.slug));
+    const refused = stored && stored.d && stored.c && stored.c[p.slug] === 0;
+    granted[p.slug] = required.has(p.slug) || (decided ? Boolean(stored.c[p.slug]) : byDefault && !askFirst.has(p.slug) && !refused);
   }
   const regional = byDefault && window.__assentRegional ? window.__assentRegional(reg, saleShare, gpc) : null;
   const regionalUpdate = () => regional && regional.update(granted);
@@ -119,7 +121,8 @@ function start(config) {
     texts,
     locale: () => locale,
     subject: () => subject,
-    decisions: () => (decided ? granted : Object.fromEntries(config.purposes.map((p) => [p.slug, p.required || p.legal_basis === "legitimate_interest"]))),
+    // What the switches show: under an opt-out or notice law the defaults really are running.
+    decisions: () => (decided || byDefault ? granted : Object.fromEntries(config.purposes.map((p) => [p.slug, p.required || p.legal_basis === "legitimate_interest"]))),
     gpcApplied: () => gpc && saleShare.size > 0,
     gpcLocked: (slug) => gpc && saleShare.has(slug),
     all,
@@ -152,6 +155,8 @@ function start(config) {
   blocker.scan();
   blocker.observe();
 
+  // Read before the default below rewrites the cookie (with g set), or the GPC opt-out would go unrecorded.
+  const gpcRecorded = stored && stored.g && [...saleShare].every((slug) => !stored.c[slug]);
   // A default under an opt-out or notice law is recorded as one, once per visitor and regulation, so
   // the record can say "on by default under US-CA law" before any opt-out.
   if (byDefault && !(stored && stored.l === reg.slug)) {
@@ -161,7 +166,6 @@ function start(config) {
   regionalUpdate();
 
   // GPC: sale/share purposes are denied without asking, once, and recorded with source "gpc".
-  const gpcRecorded = stored && stored.g && [...saleShare].every((slug) => !stored.c[slug]);
   if (gpc && saleShare.size && !gpcRecorded) {
     apply(Object.fromEntries([...saleShare].map((slug) => [slug, false])), { source: "gpc", method: "gpc", decide: false });
   }
