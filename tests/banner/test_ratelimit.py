@@ -1,4 +1,4 @@
-from consent.banner.ratelimit import rate_limit_hit
+from consent.edge.ratelimit import rate_limit_hit
 
 
 def test_it_allows_hits_up_to_the_limit_then_says_when_to_come_back():

@@ -17,9 +17,9 @@ from django.views.decorators.http import require_safe
 from rest_framework import serializers
 
 from consent.banner import selectors, services
-from consent.banner.views.http import cached_response
 from consent.edge.address import client_address
 from consent.edge.admission import admit
+from consent.edge.caching import cached_response
 from consent.edge.errors import error_response, invalid
 from consent.edge.ratelimit import limit_client
 from consent.models import Subject

@@ -10,7 +10,8 @@ from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.views.decorators.http import require_safe
 
 from consent.banner import selectors
-from consent.banner.views.http import error_response, limit_client
+from consent.edge.errors import error_response
+from consent.edge.ratelimit import limit_client
 from ledger import selectors as ledger_selectors
 from ledger.errors import ProofUnavailable, ReceiptUnknown
 

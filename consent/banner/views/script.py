@@ -6,7 +6,8 @@ from django.http import HttpRequest, HttpResponse
 from django.views.decorators.http import require_safe
 
 from consent.banner import selectors
-from consent.banner.views.http import cached_response, limit_client
+from consent.edge.caching import cached_response
+from consent.edge.ratelimit import limit_client
 from consent.regions.request import region_vary, request_region
 
 JS = "text/javascript; charset=utf-8"

@@ -9,9 +9,9 @@ from django.http import HttpRequest, HttpResponse
 from django.template.response import TemplateResponse
 from django.utils.translation import gettext as _
 
-from consent.banner.views.http import error_response
 from consent.console.dashboard import selectors
 from consent.console.dashboard.access import dashboard_site
+from consent.edge.errors import error_response
 from consent.models import Site
 
 DEFAULT_DAYS = 30

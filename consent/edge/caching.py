@@ -1,15 +1,8 @@
-"""What every public view shares: HTTP caching here; the error shape, rate limits and client from the edge."""
+"""HTTP caching for public reads: ETag revalidation (304) and the caching headers a CDN keys on."""
 
 from typing import Any
 
 from django.http import HttpRequest, HttpResponse
-
-from consent.edge.address import client_key
-from consent.edge.errors import error_response, too_many
-from consent.edge.ratelimit import READ_FACTOR, limit_client, limit_site
-
-# Kept importable from here for the views that already do.
-__all__ = ["READ_FACTOR", "cached_response", "client_key", "error_response", "limit_client", "limit_site", "too_many"]
 
 
 def cached_response(
