@@ -22,7 +22,7 @@ from consent.dsr import selectors, services
 from consent.dsr.admission import body_too_large
 from consent.dsr.errors import DsrInputError
 from consent.dsr.models import Jurisdiction, ProofStatus, Right, Status
-from consent.dsr.views import verify_url
+from consent.dsr.views import request_file
 
 REQUEST_PARAMETER = OpenApiParameter("request_id", str, OpenApiParameter.PATH, description="The request's id (UUID)")
 REQUEST_EXAMPLE = {
@@ -171,19 +171,7 @@ class RequestListView(SiteApiView):
         serializer.is_valid(raise_exception=True)
         data = serializer.validated_data
         try:
-            dsr = services.request_receive(
-                site=self.site,
-                right=data["right"],
-                jurisdiction=data["jurisdiction"],
-                email=data["email"],
-                customer_id=data["customer_id"],
-                details=data["details"],
-                agent_name=data["agent_name"],
-                agent_email=data["agent_email"],
-                proof=data.get("agent_proof"),
-                locale=data["locale"],
-                verify_url=verify_url(request._request, self.site),
-            )
+            dsr = request_file(request._request, site=self.site, data=data, locale=data["locale"])
         except DsrInputError as exc:
             raise ValidationError({exc.field: [exc.message]}) from None
         return Response(RequestSerializer(dsr).data, status=201)

@@ -3,6 +3,8 @@
 They work without any script and are served under the account pages' strict CSP (no script at all).
 """
 
+from typing import Any
+
 from django.conf import settings
 from django.http import FileResponse, Http404, HttpRequest, HttpResponseBase
 from django.shortcuts import get_object_or_404, render
@@ -17,7 +19,7 @@ from consent.dsr import files, selectors, services
 from consent.dsr.admission import admit
 from consent.dsr.errors import DsrInputError, TokenInvalid
 from consent.dsr.forms import RequestForm
-from consent.dsr.models import Jurisdiction
+from consent.dsr.models import DataSubjectRequest, Jurisdiction
 from consent.models import Site
 
 _LANGUAGES = {code for code, _name in settings.LANGUAGES}
@@ -51,6 +53,24 @@ def download_url(request: HttpRequest) -> str:
     return absolute(request, path).replace(_TOKEN, "{token}").replace("export.json", "{filename}")
 
 
+def request_file(request: HttpRequest, *, site: Site, data: dict[str, Any], locale: str) -> DataSubjectRequest:
+    """File a request from the hosted form's or the API's validated fields."""
+    return services.request_receive(
+        site=site,
+        right=data["right"],
+        jurisdiction=data["jurisdiction"],
+        email=data["email"],
+        customer_id=data["customer_id"],
+        details=data["details"],
+        agent_name=data["agent_name"],
+        agent_email=data["agent_email"],
+        # The form gives an empty value for no file; the API leaves the field out.
+        proof=data.get("agent_proof") or None,
+        locale=locale,
+        verify_url=verify_url(request, site),
+    )
+
+
 def _default_jurisdiction(lang: str) -> str:
     # Only a pre-selection the person can change; Japanese readers are most likely in Japan.
     return Jurisdiction.JP if lang == "ja" else Jurisdiction.EU
@@ -72,21 +92,8 @@ def request_form(request: HttpRequest, key: str) -> HttpResponseBase:
             form.add_error(None, translation.gettext("Too many requests; please try again in a minute."))
             status = 429
         elif form.is_valid():
-            data = form.cleaned_data
             try:
-                services.request_receive(
-                    site=site,
-                    right=data["right"],
-                    jurisdiction=data["jurisdiction"],
-                    email=data["email"],
-                    customer_id=data["customer_id"],
-                    details=data["details"],
-                    agent_name=data["agent_name"],
-                    agent_email=data["agent_email"],
-                    proof=data["agent_proof"] or None,
-                    locale=lang,
-                    verify_url=verify_url(request, site),
-                )
+                request_file(request, site=site, data=form.cleaned_data, locale=lang)
             except DsrInputError as exc:
                 form.add_error(exc.field if exc.field in form.fields else None, exc.message)
             else:
