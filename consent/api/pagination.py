@@ -3,13 +3,16 @@
 import base64
 import binascii
 import json
-from typing import Any
+from typing import Any, TypeVar
 
+from django.db.models import Model, QuerySet
 from rest_framework.exceptions import ValidationError
 
 # The largest value a database's signed 64-bit integer column holds: bigger numbers are refused, not
 # sent to PostgreSQL (which would fail the query).
 MAX_BIGINT = 2**63 - 1
+
+M = TypeVar("M", bound=Model)
 
 
 def cursor_encode(position: dict[str, Any]) -> str:
@@ -36,3 +39,11 @@ def cursor_decode(cursor: str, *, keys: dict[str, type]) -> dict[str, Any]:
         ):
             raise ValidationError({"cursor": ["is not a cursor this endpoint returned"]})
     return position
+
+
+def id_page(rows: QuerySet[M], *, cursor: str | None, limit: int) -> tuple[list[M], str | None]:
+    """Return a page of rows ordered newest id first, and the cursor of the next page (None at the end)."""
+    if cursor:
+        rows = rows.filter(id__lt=cursor_decode(cursor, keys={"id": int})["id"])
+    page = list(rows[:limit])
+    return page, cursor_encode({"id": page[-1].pk}) if len(page) == limit else None

@@ -14,7 +14,7 @@ from rest_framework.response import Response
 
 from consent.api.exceptions import RequestTooLarge
 from consent.api.models import Scope
-from consent.api.pagination import cursor_decode, cursor_encode
+from consent.api.pagination import cursor_decode, cursor_encode, id_page
 from consent.api.parsers import LimitedJSONParser
 from consent.api.schema import errors
 from consent.api.views.base import SiteApiView
@@ -243,7 +243,6 @@ class AccessLogView(SiteApiView):
         params = self.InputSerializer(data=request.query_params)
         params.is_valid(raise_exception=True)
         data = params.validated_data
-        before = cursor_decode(data["cursor"], keys={"id": int})["id"] if data.get("cursor") else None
-        page = list(selectors.access_log_of_site(site=self.site, before_id=before)[: data["limit"]])
-        next_cursor = cursor_encode({"id": page[-1].pk}) if len(page) == data["limit"] else None
+        rows = selectors.access_log_of_site(site=self.site)
+        page, next_cursor = id_page(rows, cursor=data.get("cursor"), limit=data["limit"])
         return Response(self.OutputSerializer({"results": page, "next": next_cursor}).data)

@@ -42,9 +42,6 @@ def request_for_download(*, token: str) -> DataSubjectRequest | None:
     return DataSubjectRequest.objects.filter(pk=request_id, status=Status.FULFILLED, export_dir=export).first()
 
 
-def access_log_of_site(*, site: Site, before_id: int | None = None) -> QuerySet[AccessLogEntry]:
+def access_log_of_site(*, site: Site) -> QuerySet[AccessLogEntry]:
     """Return a site's access-log entries, newest first (by id, for a cursor)."""
-    rows = AccessLogEntry.objects.filter(site=site)
-    if before_id is not None:
-        rows = rows.filter(id__lt=before_id)
-    return rows.order_by("-id")
+    return AccessLogEntry.objects.filter(site=site).order_by("-id")

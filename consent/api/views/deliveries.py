@@ -10,7 +10,7 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 
 from consent.api.models import Scope
-from consent.api.pagination import MAX_BIGINT, cursor_decode, cursor_encode
+from consent.api.pagination import MAX_BIGINT, id_page
 from consent.api.schema import errors
 from consent.api.views.base import SiteApiView
 from consent.api.views.destinations import DESTINATION_PARAMETER, destination_or_404
@@ -105,10 +105,7 @@ class DeliveryListView(SiteApiView):
         params.is_valid(raise_exception=True)
         data = params.validated_data
         rows = hooks_selectors.deliveries_of(destination=destination, status=data.get("status"))
-        if data.get("cursor"):
-            rows = rows.filter(id__lt=cursor_decode(data["cursor"], keys={"id": int})["id"])
-        page = list(rows[: data["limit"]])
-        next_cursor = cursor_encode({"id": page[-1].pk}) if len(page) == data["limit"] else None
+        page, next_cursor = id_page(rows, cursor=data.get("cursor"), limit=data["limit"])
         return Response(self.OutputSerializer({"results": page, "next": next_cursor}).data)
 
 
