@@ -5,6 +5,7 @@ Owners and admins see and work the requests of their own organizations; analysts
 Operator text (reasons, details) is only ever rendered escaped: format_html and the template escape it.
 """
 
+from collections.abc import Callable
 from typing import Any
 
 from django.contrib import admin, messages
@@ -28,6 +29,16 @@ from consent.dsr.views import download_url
 def _actor(request: HttpRequest) -> str:
     return f"operator:{request.user.get_username()}"
 
+
+# Each step an operator may take on a request, from a list action or a change page button.
+_STEPS: dict[str, Callable[[HttpRequest, DataSubjectRequest], Any]] = {
+    "accept_proof": lambda r, o: services.request_proof_decide(request=o, accepted=True, actor=_actor(r)),
+    "reject_proof": lambda r, o: services.request_proof_decide(request=o, accepted=False, actor=_actor(r)),
+    "start": lambda r, o: services.request_start(request=o, actor=_actor(r)),
+    "fulfil": lambda r, o: services.request_fulfil(request=o, actor=_actor(r), download_url=download_url(r)),
+    "extend": lambda r, o: services.request_extend(request=o, reason=r.POST.get("reason", ""), actor=_actor(r)),
+    "refuse": lambda r, o: services.request_refuse(request=o, reason=r.POST.get("reason", ""), actor=_actor(r)),
+}
 
 _FIELDS = (
     "site",
@@ -104,12 +115,12 @@ class DataSubjectRequestAdmin(ConsoleAdmin):
         for obj in queryset:
             services.request_delete(request=obj)
 
-    def _each(self, request: HttpRequest, queryset: QuerySet[DataSubjectRequest], step: Any, done: str) -> None:
+    def _each(self, request: HttpRequest, queryset: QuerySet[DataSubjectRequest], step: str, done: str) -> None:
         # The console hands an action only the rows the member may write.
         changed = 0
         for obj in queryset:
             try:
-                step(obj)
+                _STEPS[step](request, obj)
             except DsrInputError as exc:
                 self.message_user(request, f"{obj}: {exc.message}", messages.ERROR)
             else:
@@ -119,35 +130,19 @@ class DataSubjectRequestAdmin(ConsoleAdmin):
 
     @admin.action(description="Accept the agent's proof of authority")
     def accept_proof(self, request: HttpRequest, queryset: QuerySet[DataSubjectRequest]) -> None:
-        self._each(
-            request,
-            queryset,
-            lambda o: services.request_proof_decide(request=o, accepted=True, actor=_actor(request)),
-            "accepted",
-        )
+        self._each(request, queryset, "accept_proof", "accepted")
 
     @admin.action(description="Reject the agent's proof of authority")
     def reject_proof(self, request: HttpRequest, queryset: QuerySet[DataSubjectRequest]) -> None:
-        self._each(
-            request,
-            queryset,
-            lambda o: services.request_proof_decide(request=o, accepted=False, actor=_actor(request)),
-            "rejected",
-        )
+        self._each(request, queryset, "reject_proof", "rejected")
 
     @admin.action(description="Start work on the request")
     def start(self, request: HttpRequest, queryset: QuerySet[DataSubjectRequest]) -> None:
-        self._each(request, queryset, lambda o: services.request_start(request=o, actor=_actor(request)), "started")
+        self._each(request, queryset, "start", "started")
 
     @admin.action(description="Fulfil (export, erase, record the withdrawal, or mark the task done)")
     def fulfil(self, request: HttpRequest, queryset: QuerySet[DataSubjectRequest]) -> None:
-        link = download_url(request)
-        self._each(
-            request,
-            queryset,
-            lambda o: services.request_fulfil(request=o, actor=_actor(request), download_url=link),
-            "fulfilled",
-        )
+        self._each(request, queryset, "fulfil", "fulfilled")
 
     def get_urls(self) -> list[Any]:
         return [
@@ -169,19 +164,10 @@ class DataSubjectRequestAdmin(ConsoleAdmin):
         if request.method != "POST" or not self.has_change_permission(request, obj):
             raise PermissionDenied
         change_url = reverse("admin:dsr_datasubjectrequest_change", args=[obj.pk])
-        actor = _actor(request)
-        steps = {
-            "accept_proof": lambda: services.request_proof_decide(request=obj, accepted=True, actor=actor),
-            "reject_proof": lambda: services.request_proof_decide(request=obj, accepted=False, actor=actor),
-            "start": lambda: services.request_start(request=obj, actor=actor),
-            "fulfil": lambda: services.request_fulfil(request=obj, actor=actor, download_url=download_url(request)),
-            "extend": lambda: services.request_extend(request=obj, reason=request.POST.get("reason", ""), actor=actor),
-            "refuse": lambda: services.request_refuse(request=obj, reason=request.POST.get("reason", ""), actor=actor),
-        }
-        if step not in steps:
+        if step not in _STEPS:
             raise Http404
         try:
-            steps[step]()
+            _STEPS[step](request, obj)
         except DsrInputError as exc:
             self.message_user(request, f"{exc.field}: {exc.message}", messages.ERROR)
         else:
