@@ -4,7 +4,6 @@ from dataclasses import dataclass
 from datetime import timedelta
 
 import pytest
-from django.core.files.uploadedfile import SimpleUploadedFile
 from django.utils import timezone
 
 from consent.accounts.services import subject_erase
@@ -18,7 +17,7 @@ from consent.models import Membership, Site, Subject
 from consent.regions.models import Regulation, RegulationText
 from ledger import services as ledger_services
 from tests import factories
-from tests.dsr.conftest import PDF
+from tests.dsr.conftest import agent_request
 from tests.factories import visitor_id
 
 
@@ -66,17 +65,7 @@ def acme(site, settings, tmp_path) -> Acme:
     subject_erase(site=site, external_id=visitor_id("visitor-2"), kind=Subject.Kind.VISITOR, source="system")
     regulation = Regulation.objects.create(site=site, slug="gdpr", name="GDPR", regions=["EEA"], is_default=True)
     RegulationText.objects.create(regulation=regulation, locale="en", notice_title="Your choices")
-    request = dsr_services.request_receive(
-        site=site,
-        right="access",
-        jurisdiction="us",
-        email="ann@example.net",
-        details="Everything you hold about me",
-        agent_name="Bob Agent",
-        agent_email="bob@agents.example",
-        proof=SimpleUploadedFile("poa.pdf", PDF),
-        verify_url="https://assent.example/verify/{token}/",
-    )
+    request = agent_request(site, details="Everything you hold about me")
     dsr_services.access_log_record(
         actor="operator:owner@example.com", action="dsr.viewed", subject_ref=f"request:{request.pk}", site=site
     )

@@ -7,17 +7,32 @@ from typing import Any
 import pytest
 from django.core import mail
 from django.core.cache import cache
-from rest_framework.test import APIClient
+from django.core.files.uploadedfile import SimpleUploadedFile
 
-from consent.api.services import api_key_create
+from consent.dsr import services
 from consent.dsr.models import DataSubjectRequest
-from consent.models import Organization, Site
+from consent.models import Site
+from tests.api.conftest import api, make_client, outsider_api  # noqa: F401 (the API tests' clients serve here too)
 
 LINK = re.compile(r"https?://\S+/privacy/requests/[^/\s]+/verify/[^/\s]+/")
 DOWNLOAD = re.compile(r"https?://\S+/privacy/requests/download/\S+")
 
 PDF = b"%PDF-1.7\n1 0 obj <<>> endobj\ntrailer <<>>\n%%EOF\n"
 PNG = b"\x89PNG\r\n\x1a\n" + b"\x00" * 32
+
+
+def agent_request(site: Site, **fields: Any) -> DataSubjectRequest:
+    """File an agent's request with a PDF proof straight through the service (no form, no rate limit)."""
+    data: dict[str, Any] = {
+        "right": "access",
+        "jurisdiction": "us",
+        "email": "ann@example.net",
+        "agent_name": "Bob Agent",
+        "agent_email": "bob@agents.example",
+        "proof": SimpleUploadedFile("poa.pdf", PDF),
+        "verify_url": "https://assent.example/verify/{token}/",
+    }
+    return services.request_receive(site=site, **{**data, **fields})
 
 
 @pytest.fixture(autouse=True)
@@ -65,24 +80,3 @@ def file_request(client, site: Site) -> Callable[..., DataSubjectRequest]:
         return DataSubjectRequest.objects.order_by("-received_at").first()  # type: ignore[return-value]
 
     return file
-
-
-@pytest.fixture
-def make_client() -> Callable[..., APIClient]:
-    def make(organization: Organization, **options: Any) -> APIClient:
-        _, key = api_key_create(organization=organization, name="tests", **options)
-        client = APIClient()
-        client.credentials(HTTP_AUTHORIZATION=f"Bearer {key}")
-        return client
-
-    return make
-
-
-@pytest.fixture
-def api(make_client, site: Site) -> APIClient:
-    return make_client(site.organization)
-
-
-@pytest.fixture
-def outsider_api(make_client, outsider_site: Site) -> APIClient:
-    return make_client(outsider_site.organization)

@@ -6,7 +6,7 @@ from django.utils import timezone
 
 from consent.dsr import services
 from consent.dsr.models import DataSubjectRequest, Status
-from tests.dsr.conftest import PDF, path_of, verify_link
+from tests.dsr.conftest import agent_request, path_of, verify_link
 
 
 def test_the_link_works_only_once(client, site, file_request):
@@ -40,20 +40,7 @@ def test_a_made_up_token_verifies_nothing(client, site, file_request):
 
 
 def test_unverified_requests_expire_with_their_personal_fields_wiped(site, file_request, var_dir):
-    from django.core.files.uploadedfile import SimpleUploadedFile
-
-    dsr = services.request_receive(
-        site=site,
-        right="erasure",
-        jurisdiction="us",
-        email="ann@example.net",
-        customer_id="user-1",
-        details="Please erase me.",
-        agent_name="Bob Agent",
-        agent_email="bob@agents.example",
-        proof=SimpleUploadedFile("poa.pdf", PDF, content_type="application/pdf"),
-        verify_url="https://x.example/{token}/",
-    )
+    dsr = agent_request(site, right="erasure", customer_id="user-1", details="Please erase me.")
     proof = var_dir / "dsr" / "proofs" / dsr.proof_file
     assert proof.exists()
     fresh = file_request()
