@@ -21,7 +21,10 @@ import pytest
 from django.conf import settings
 from django.db import connection, connections
 
+from consent.demo import demo_seed
+from consent.models import Site
 from tests.banner.signing import signing_key_ensure
+from tests.browser.helpers import Trackers
 
 CHROMIUM = "/usr/bin/chromium"
 CHROMIUM_ARGS = [
@@ -163,3 +166,19 @@ def context(browser):  # type: ignore[no-untyped-def]
 @pytest.fixture
 def page(context):  # type: ignore[no-untyped-def]
     return context.new_page()
+
+
+@pytest.fixture
+def demo_site(live) -> Site:
+    """The demo customer with its regulations, seeded once and committed (the live server must see it)."""
+    return demo_seed().site
+
+
+@pytest.fixture
+def demo(live, demo_site) -> str:
+    return f"{live}/demo/"
+
+
+@pytest.fixture
+def trackers(page, live) -> Trackers:
+    return Trackers(page, live)

@@ -1,8 +1,15 @@
 """What the banner's browser tests share: stand-ins for tracker hosts, and reads of the page's state."""
 
 import json
+from pathlib import Path
 from typing import Any
 from urllib.parse import unquote, urlparse
+
+from django.conf import settings
+from django.contrib.auth import get_user_model
+from django.contrib.auth.hashers import PBKDF2PasswordHasher
+
+from consent.demo import DEMO_USER_EMAIL, DEMO_USER_PASSWORD
 
 # Hosts the demo's trackers point at. None resolves here; every request to them is intercepted,
 # recorded and answered by a stand-in that says it ran and sets the cookies the real tag would.
@@ -30,6 +37,17 @@ document.addEventListener('securitypolicyviolation', function (e) {
   window.__csp.push(e.violatedDirective + ' ' + e.blockedURI);
 });
 """
+
+
+AXE = Path(settings.BASE_DIR) / "node_modules" / "axe-core" / "axe.min.js"
+_AXE_RUN = """async () => {
+  const r = await axe.run(%s,
+    {runOnly: {type: 'tag', values: ['wcag2a', 'wcag2aa', 'wcag21a', 'wcag21aa', 'wcag22aa', 'best-practice']}});
+  return r.violations.map(v => v.id + ': ' + v.nodes.map(n => n.target.join(' ')).join(', '));
+}"""
+# What axe finds wrong (WCAG 2.2 AA and best practice) on the whole page, or in the banner alone.
+AXE_PAGE = _AXE_RUN % "document"
+AXE_BANNER = _AXE_RUN % "{include: [['assent-banner']]}"
 
 
 class Trackers:
@@ -85,3 +103,28 @@ def focused(page: Any) -> dict[str, str]:
           return {tag: el.tagName.toLowerCase(), name: el.name || '', text: (el.textContent || '').trim()};
         }"""
     )
+
+
+def choice_posted(response: Any, **fields: Any) -> bool:
+    """Tell whether a response answers a recorded choice whose request carried these fields."""
+    if not (response.url.endswith("/consents") and response.request.method == "POST"):
+        return False
+    body = response.request.post_data_json
+    return all(body.get(name) == value for name, value in fields.items())
+
+
+def choose(page: Any, button: str) -> dict[str, Any]:
+    """Click a banner button and wait for its choice to be recorded; return the server's answer."""
+    with page.expect_response(lambda r: choice_posted(r)) as info:
+        page.get_by_role("button", name=button, exact=True).click()
+    assert info.value.status == 201, info.value.text()
+    answer: dict[str, Any] = info.value.json()
+    return answer
+
+
+def demo_password_for_live_server() -> None:
+    """Store the demo user's password with the live server's default hasher (tests use a cheap one it lacks)."""
+    user = get_user_model().objects.get(username=DEMO_USER_EMAIL)
+    hasher = PBKDF2PasswordHasher()
+    user.password = hasher.encode(DEMO_USER_PASSWORD, hasher.salt())
+    user.save(update_fields=["password"])

@@ -9,18 +9,12 @@ from django.core.management import call_command
 
 from consent.accounts.models import Erasure
 from consent.accounts.tokens import token_make
-from consent.demo import demo_seed
 from consent.models import Site, Subject
 from ledger import services as ledger_services
 from tests.banner.ledger_reads import state_of
-from tests.browser.helpers import Trackers
+from tests.browser.helpers import Trackers, choose
 
 pytestmark = pytest.mark.browser
-
-
-@pytest.fixture
-def demo_site(live) -> Site:
-    return demo_seed().site
 
 
 def device(browser, live):
@@ -30,12 +24,6 @@ def device(browser, live):
     Trackers(page, live)
     page.goto(f"{live}/demo/")
     return page
-
-
-def choose(page, button: str) -> None:
-    with page.expect_response(lambda r: r.url.endswith("/consents") and r.request.method == "POST") as info:
-        page.get_by_role("button", name=button, exact=True).click()
-    assert info.value.status == 201
 
 
 def identify(page, site: Site, user: str, token: str | None = None):

@@ -5,9 +5,6 @@ from pathlib import Path
 
 import httpx
 import pytest
-from django.conf import settings
-from django.contrib.auth import get_user_model
-from django.contrib.auth.hashers import PBKDF2PasswordHasher
 
 from consent.accounts.tokens import token_make
 from consent.api.services import api_key_create
@@ -17,12 +14,10 @@ from consent.hooks.models import Delivery
 from consent.hooks.services import destination_create
 from consent.models import Site
 from tests.banner.ledger_reads import events_of, state_of
-from tests.browser.helpers import CSP_WATCH, Trackers
+from tests.browser.helpers import AXE, AXE_PAGE, CSP_WATCH, Trackers, demo_password_for_live_server
 from tests.hooks.receiver import Receiver
 
 pytestmark = pytest.mark.browser
-
-AXE = Path(settings.BASE_DIR) / "node_modules" / "axe-core" / "axe.min.js"
 
 
 @pytest.fixture
@@ -33,10 +28,7 @@ def demo_site(live) -> Site:
     password is stored with the server's own default so it can sign in there.
     """
     site = demo_seed().site
-    user = get_user_model().objects.get(username=DEMO_USER_EMAIL)
-    hasher = PBKDF2PasswordHasher()
-    user.password = hasher.encode(DEMO_USER_PASSWORD, hasher.salt())
-    user.save(update_fields=["password"])
+    demo_password_for_live_server()
     return site
 
 
@@ -137,18 +129,13 @@ def test_the_account_pages_have_no_accessibility_violations(browser, live, demo_
     # Injecting axe needs a script, which the pages' strict CSP rightly refuses.
     context = browser.new_context(bypass_csp=True)
     page = context.new_page()
-    run = """async () => {
-      const r = await axe.run(document,
-        {runOnly: {type: 'tag', values: ['wcag2a', 'wcag2aa', 'wcag21a', 'wcag21aa', 'wcag22aa', 'best-practice']}});
-      return r.violations.map(v => v.id + ': ' + v.nodes.map(n => n.target.join(' ')).join(', '));
-    }"""
     try:
         page.goto(f"{live}/account/login/")
         page.add_script_tag(path=str(AXE))
-        assert page.evaluate(run) == []
+        assert page.evaluate(AXE_PAGE) == []
         sign_in(page, live)
         page.add_script_tag(path=str(AXE))
-        assert page.evaluate(run) == []
+        assert page.evaluate(AXE_PAGE) == []
     finally:
         context.close()
 

@@ -4,17 +4,18 @@ import json
 from pathlib import Path
 
 import pytest
-from django.conf import settings
 
-from consent.demo import demo_seed
 from consent.models import Organization, Site
 from ledger.keys import verification_keys
 from ledger.receipt_verify import bundle_verify
 from ledger.services import checkpoint_sign, log_integrate
 from tests.banner.ledger_reads import events_of, state_of
 from tests.browser.helpers import (
+    AXE,
+    AXE_BANNER,
     CSP_WATCH,
     Trackers,
+    choose,
     consent_commands,
     cookie_names,
     focused,
@@ -25,36 +26,11 @@ pytestmark = pytest.mark.browser
 # Predicates are functions, never expression strings: Playwright evaluates a string with eval(),
 # which the demo's strict CSP (rightly) refuses.
 
-AXE = Path(settings.BASE_DIR) / "node_modules" / "axe-core" / "axe.min.js"
 REQUIRED = {"service", "communication", "payments", "legal"}
-
-
-@pytest.fixture
-def demo_site(live) -> Site:
-    """The demo customer, seeded once and committed (the live server must see it)."""
-    return demo_seed().site
-
-
-@pytest.fixture
-def demo(live, demo_site) -> str:
-    return f"{live}/demo/"
-
-
-@pytest.fixture
-def trackers(page, live) -> Trackers:
-    return Trackers(page, live)
 
 
 def _site() -> Site:
     return Site.objects.get(key="demo")
-
-
-def _choose(page, button: str) -> dict:
-    """Click a banner button and wait for its choice to be recorded; return the server's answer."""
-    with page.expect_response(lambda r: r.url.endswith("/consents") and r.request.method == "POST") as info:
-        page.get_by_role("button", name=button, exact=True).click()
-    assert info.value.status == 201, info.value.text()
-    return info.value.json()
 
 
 def _subject(context) -> str:
@@ -81,7 +57,7 @@ def test_a_first_visit_shows_the_banner_and_asks_no_tracker_anything(page, conte
 
 def test_reject_all_records_denials_and_the_banner_stays_gone(page, context, demo, trackers):
     page.goto(demo)
-    answer = _choose(page, "Reject all")
+    answer = choose(page, "Reject all")
     assert answer["state"]["advertising"] is False
     state = state_of(_site(), _subject(context))
     assert {slug for slug, granted in state.items() if granted} == REQUIRED
@@ -96,7 +72,7 @@ def test_reject_all_records_denials_and_the_banner_stays_gone(page, context, dem
 
 def test_accept_all_runs_the_gated_scripts_in_document_order_and_updates_consent_mode(page, demo, trackers):
     page.goto(demo)
-    _choose(page, "Accept all")
+    choose(page, "Accept all")
     page.wait_for_function("() => (window.__order || []).length === 2")
     assert page.evaluate("window.__order") == ["gtag.js", "fbevents"]
     # gtag.js ran before the inline snippet that follows it in the page.
@@ -116,7 +92,7 @@ def test_customize_grants_exactly_the_purposes_chosen(page, context, demo, track
     assert preferences.is_visible()
     assert preferences.get_by_role("switch", name="Service delivery").is_disabled()
     preferences.get_by_role("switch", name="Analytics and marketing").check()
-    _choose(page, "Save my choices")
+    choose(page, "Save my choices")
     state = state_of(_site(), _subject(context))
     assert state["marketing"] is True
     assert state["advertising"] is False
@@ -126,13 +102,13 @@ def test_customize_grants_exactly_the_purposes_chosen(page, context, demo, track
 
 def test_reopening_and_withdrawing_deletes_the_cookies_and_records_the_withdrawal(page, context, demo, trackers):
     page.goto(demo)
-    _choose(page, "Accept all")
+    choose(page, "Accept all")
     page.wait_for_function("() => document.cookie.includes('_ga=') && document.cookie.includes('_fbp=')")
     page.get_by_role("link", name="Cookie settings").click()
     page.get_by_role("dialog", name="Privacy preferences").get_by_role(
         "switch", name="Analytics and marketing"
     ).uncheck()
-    _choose(page, "Save my choices")
+    choose(page, "Save my choices")
     names = cookie_names(context)
     assert "_ga" not in names
     assert "_ga_DEMO000001" not in names
@@ -145,7 +121,7 @@ def test_reopening_and_withdrawing_deletes_the_cookies_and_records_the_withdrawa
 def test_the_japanese_page_gets_the_japanese_banner_and_records_its_locale(page, context, demo, trackers):
     page.goto(f"{demo}?lang=ja")
     assert page.get_by_role("dialog").get_attribute("lang") == "ja"
-    _choose(page, "すべて拒否")
+    choose(page, "すべて拒否")
     assert events_of(_site(), _subject(context))[0].locale == "ja"
 
 
@@ -164,7 +140,7 @@ def test_global_privacy_control_denies_sale_and_share_without_asking_and_says_so
         assert state_of(_site(), subject)["advertising"] is False
         assert events_of(_site(), subject)[0].source == "gpc"
         # The rest is still asked; Accept all cannot turn sale/share back on.
-        _choose(page, "Accept all")
+        choose(page, "Accept all")
         state = state_of(_site(), subject)
         assert (state["advertising"], state["marketing"]) == (False, True)
         page.wait_for_function("() => (window.__order || []).includes('gtag.js')")
@@ -224,20 +200,15 @@ def test_axe_finds_no_accessibility_violations_on_either_layer(browser, live, de
     context = browser.new_context(bypass_csp=True)
     page = context.new_page()
     Trackers(page, live)
-    run = """async () => {
-      const r = await axe.run({include: [['assent-banner']]},
-        {runOnly: {type: 'tag', values: ['wcag2a', 'wcag2aa', 'wcag21a', 'wcag21aa', 'wcag22aa', 'best-practice']}});
-      return r.violations.map(v => v.id + ': ' + v.nodes.map(n => n.target.join(' ')).join(', '));
-    }"""
     try:
         page.goto(f"{live}/demo/")
         page.add_script_tag(path=str(AXE))
-        assert page.evaluate(run) == []
+        assert page.evaluate(AXE_BANNER) == []
         page.get_by_role("button", name="Customize").click()
-        assert page.evaluate(run) == []
+        assert page.evaluate(AXE_BANNER) == []
         page.goto(f"{live}/demo/?lang=ja")
         page.add_script_tag(path=str(AXE))
-        assert page.evaluate(run) == []
+        assert page.evaluate(AXE_BANNER) == []
     finally:
         context.close()
 
@@ -245,7 +216,7 @@ def test_axe_finds_no_accessibility_violations_on_either_layer(browser, live, de
 def test_the_strict_csp_page_runs_banner_and_consented_tags_without_a_violation(page, demo, trackers):
     page.add_init_script(CSP_WATCH)
     page.goto(demo)
-    _choose(page, "Accept all")
+    choose(page, "Accept all")
     page.wait_for_function("() => (window.__order || []).length === 2")
     assert page.evaluate("window.__csp") == []
     assert page.evaluate("typeof window.fbq") == "function"
@@ -266,7 +237,7 @@ def test_a_failed_post_is_queued_and_sent_on_the_next_page(page, context, demo, 
 
 def test_gated_elements_added_later_wait_for_their_purpose(page, demo, trackers):
     page.goto(demo)
-    _choose(page, "Reject all")
+    choose(page, "Reject all")
     add = """(purpose) => {
       const s = document.createElement('script');
       s.type = 'text/plain';
@@ -369,7 +340,7 @@ def test_the_banner_asks_again_after_a_material_change_but_not_a_minor_one(page,
     from consent.models import BannerText
 
     page.goto(demo)
-    _choose(page, "Reject all")
+    choose(page, "Reject all")
     texts = BannerText.objects.filter(site=demo_site, locale="en")
     texts.update(body=Concat("body", Value(" ")))
     services.banner_publish(site=demo_site, material=False)
@@ -384,7 +355,7 @@ def test_the_banner_asks_again_after_a_material_change_but_not_a_minor_one(page,
 
 def test_the_banner_asks_again_once_the_consent_has_expired(page, context, demo, trackers):
     page.goto(demo)
-    _choose(page, "Accept all")
+    choose(page, "Accept all")
     stored = stored_choice(context)
     stored["t"] -= 366 * 86400  # decided more than the demo's 365-day lifetime ago
     from urllib.parse import quote
@@ -429,7 +400,7 @@ def test_the_preferences_offer_the_record_of_the_latest_choice_and_it_verifies_o
     page.get_by_role("button", name="Customize", exact=True).click()
     preferences = page.get_by_role("dialog", name="Privacy preferences")
     assert preferences.get_by_role("link", name="Download the record of my choice").count() == 0
-    answer = _choose(page, "Reject all")
+    answer = choose(page, "Reject all")
     log_integrate(site="demo")
     checkpoint_sign(site="demo")
     page.get_by_role("link", name="Cookie settings").click()

@@ -6,7 +6,6 @@ import secrets
 import pytest
 
 from consent.accounts.tokens import token_make
-from consent.demo import demo_seed
 from tests.banner.ledger_reads import events_of, state_of
 from tests.browser.helpers import Trackers, stored_choice
 
@@ -14,11 +13,6 @@ pytestmark = pytest.mark.browser
 
 PAGE = """<!doctype html><html lang="en"><title>Account</title>
 <script src="/c/demo.js"></script><main><h1>Your account</h1><div id="prefs"></div></main>"""
-
-
-@pytest.fixture
-def demo_site(live):
-    return demo_seed().site
 
 
 def _open(browser, live):

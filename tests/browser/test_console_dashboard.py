@@ -1,22 +1,16 @@
 """The demo operator's dashboard in a real Chromium: every chart drawn, equal to its table, under the CSP."""
 
-from pathlib import Path
-
 import pytest
-from django.conf import settings
-from django.contrib.auth import get_user_model
-from django.contrib.auth.hashers import PBKDF2PasswordHasher
 
 from consent.console.tasks import ledger_check_all, rollups_fold_all
 from consent.demo import DEMO_USER_EMAIL, DEMO_USER_PASSWORD, demo_seed
 from consent.models import Site
 from ledger import services as ledger_services
-from tests.browser.helpers import CSP_WATCH
+from tests.browser.helpers import AXE, AXE_PAGE, CSP_WATCH, demo_password_for_live_server
 from tests.console.conftest import choose
 
 pytestmark = pytest.mark.browser
 
-AXE = Path(settings.BASE_DIR) / "node_modules" / "axe-core" / "axe.min.js"
 
 # Per chart: the numbers Chart.js holds, and the numbers of the table beside it.
 CHARTS_AND_TABLES = """() => [...document.querySelectorAll('canvas[data-chart]')].map((canvas) => {
@@ -40,10 +34,7 @@ CHARTS_AND_TABLES = """() => [...document.querySelectorAll('canvas[data-chart]')
 def demo_dashboard(live) -> Site:
     """The demo site with a few choices folded into its rollups and a verified log (committed)."""
     site = demo_seed().site
-    user = get_user_model().objects.get(username=DEMO_USER_EMAIL)
-    hasher = PBKDF2PasswordHasher()
-    user.password = hasher.encode(DEMO_USER_PASSWORD, hasher.salt())
-    user.save(update_fields=["password"])
+    demo_password_for_live_server()
     version = site.banner_versions.order_by("-number").first().content_hash
     slugs = list(site.purposes.filter(required=False).values_list("slug", flat=True))
     choose(site, "dashboard-a", dict.fromkeys(slugs, True), "accept_all", version)
@@ -89,17 +80,12 @@ def test_the_dashboard_has_no_accessibility_violations(browser, live, demo_dashb
     # Injecting axe needs a script, which the console's strict CSP rightly refuses.
     context = browser.new_context(bypass_csp=True)
     page = context.new_page()
-    run = """async () => {
-      const r = await axe.run(document,
-        {runOnly: {type: 'tag', values: ['wcag2a', 'wcag2aa', 'wcag21a', 'wcag21aa', 'wcag22aa', 'best-practice']}});
-      return r.violations.map(v => v.id + ': ' + v.nodes.map(n => n.target.join(' ')).join(', '));
-    }"""
     try:
         sign_in(page, live)
         page.goto(f"{live}/admin/sites/{demo_dashboard.key}/dashboard/")
         page.wait_for_function("document.querySelectorAll('canvas[data-drawn]').length === 5")
         page.add_script_tag(path=str(AXE))
-        assert page.evaluate(run) == []
+        assert page.evaluate(AXE_PAGE) == []
     finally:
         context.close()
 

@@ -5,19 +5,16 @@ The live server runs with DEBUG on, so `?region=` previews a visitor's region (d
 
 import json
 import subprocess
-from pathlib import Path
 
 import pytest
 from django.conf import settings
 
-from consent.demo import demo_seed
 from consent.models import Site
 from tests.banner.ledger_reads import events_of, state_of
-from tests.browser.helpers import Trackers, cookie_names, stored_choice
+from tests.browser.helpers import AXE, AXE_BANNER, Trackers, choice_posted, choose, cookie_names, stored_choice
 
 pytestmark = pytest.mark.browser
 
-AXE = Path(settings.BASE_DIR) / "node_modules" / "axe-core" / "axe.min.js"
 SALE_SHARE_COOKIES = {"_fbp", "_fbc"}
 VIDEO = "iframe[data-assent=advertising]"
 DO_NOT_SELL = "Do Not Sell or Share My Personal Information"
@@ -30,41 +27,9 @@ console.log(JSON.stringify({ ids: model.getSectionIds(), usca: model.getSection(
 NOTICE_IS_MODAL = "() => document.querySelector('assent-banner').shadowRoot.querySelector('.layer').matches(':modal')"
 
 
-@pytest.fixture
-def demo_site(live) -> Site:
-    """The demo customer with its five regulations, seeded once and committed (the live server must see it)."""
-    return demo_seed().site
-
-
-@pytest.fixture
-def demo(live, demo_site) -> str:
-    return f"{live}/demo/"
-
-
-@pytest.fixture
-def trackers(page, live) -> Trackers:
-    return Trackers(page, live)
-
-
-def _posted(response, **fields) -> bool:
-    """Tell whether a response answers a recorded choice whose request carried these fields."""
-    if not (response.url.endswith("/consents") and response.request.method == "POST"):
-        return False
-    body = response.request.post_data_json
-    return all(body.get(name) == value for name, value in fields.items())
-
-
-def _choose(page, button: str) -> dict:
-    """Click a banner button and wait for its choice to be recorded; return the server's answer."""
-    with page.expect_response(lambda r: _posted(r)) as info:
-        page.get_by_role("button", name=button, exact=True).click()
-    assert info.value.status == 201, info.value.text()
-    return info.value.json()
-
-
 def _open(page, url: str, **fields) -> None:
     """Open a page whose banner records a choice on load (a default, a GPC opt-out) and wait for it."""
-    with page.expect_response(lambda r: _posted(r, **fields)) as info:
+    with page.expect_response(lambda r: choice_posted(r, **fields)) as info:
         page.goto(url)
     assert info.value.status == 201, info.value.text()
 
@@ -109,7 +74,7 @@ def test_under_gdpr_nothing_gated_runs_before_a_choice_and_the_choice_names_gdpr
     # Opt-in pages carry none of the regional bundle.
     assert page.evaluate("typeof window.__gpp") == "undefined"
     assert page.evaluate("typeof window.__assentRegional") == "undefined"
-    _choose(page, "Accept all")
+    choose(page, "Accept all")
     events = events_of(_site(), _subject(context))
     assert events
     assert {e.jurisdiction for e in events} == {"gdpr"}
@@ -144,7 +109,7 @@ def test_under_an_opt_out_law_tags_run_by_default_and_the_default_is_recorded_as
     page.wait_for_function("() => document.cookie.includes('_fbp=')")
     page.evaluate("document.cookie = '_fbc=fb.1.1234.abcd; path=/'")
     assert cookie_names(context) >= SALE_SHARE_COOKIES
-    answer = _choose(page, DO_NOT_SELL)
+    answer = choose(page, DO_NOT_SELL)
     assert answer["state"]["advertising"] is False
     assert not SALE_SHARE_COOKIES & cookie_names(context)
     assert "_ga" in cookie_names(context)  # analytics is no sale or share: it stays on
@@ -196,7 +161,7 @@ def test_the_california_page_speaks_gpp_and_its_string_decodes_to_the_visitors_c
     assert before["ids"] == [8]
     assert (before["usca"]["SaleOptOut"], before["usca"]["SharingOptOut"], before["usca"]["Gpc"]) == (2, 2, False)
 
-    _choose(page, DO_NOT_SELL)
+    choose(page, DO_NOT_SELL)
     assert _gpp(page, "getField", "usca.SaleOptOut") == 1
     assert _gpp(page, "getField", "usca.SharingOptOut") == 1
     after = _gpp_decode(_gpp(page, "ping")["gppString"])
@@ -227,7 +192,7 @@ def test_under_appi_the_notice_is_japanese_and_advertising_waits_for_a_yes(page,
     reject = notice.get_by_role("button", name="すべて拒否", exact=True)
     assert accept.evaluate(look) == reject.evaluate(look)
 
-    answer = _choose(page, "すべて許可")
+    answer = choose(page, "すべて許可")
     assert answer["state"]["advertising"] is True
     page.wait_for_function("() => (window.__order || []).includes('fbevents')")
     assert page.locator(VIDEO).get_attribute("src").startswith("https://www.youtube-nocookie.com/")
@@ -237,7 +202,7 @@ def test_under_appi_the_notice_is_japanese_and_advertising_waits_for_a_yes(page,
 
 def test_a_visitor_who_chose_under_gdpr_is_asked_again_under_california_law(page, context, demo, trackers):
     page.goto(f"{demo}?region=DE")
-    _choose(page, "Reject all")
+    choose(page, "Reject all")
     assert stored_choice(context)["l"] == "gdpr"
     page.goto(f"{demo}?region=DE")
     page.wait_for_timeout(300)
@@ -253,7 +218,7 @@ def test_a_visitor_who_chose_under_gdpr_is_asked_again_under_california_law(page
     assert _gpp(page, "getField", "usca.SaleOptOut") == 1
     events = events_of(_site(), _subject(context))
     assert not [e for e in events if e.granted and e.purpose in {"advertising", "marketing", "promotions"}]
-    _choose(page, DO_NOT_SELL)
+    choose(page, DO_NOT_SELL)
     assert stored_choice(context)["l"] == "us-ca"
     assert events_of(_site(), _subject(context))[0].jurisdiction == "us-ca"
     page.reload()
@@ -266,22 +231,17 @@ def test_axe_finds_no_violations_on_the_regional_notices_and_the_opt_out_prefere
     context = browser.new_context(bypass_csp=True)
     page = context.new_page()
     Trackers(page, live)
-    run = """async () => {
-      const r = await axe.run({include: [['assent-banner']]},
-        {runOnly: {type: 'tag', values: ['wcag2a', 'wcag2aa', 'wcag21a', 'wcag21aa', 'wcag22aa', 'best-practice']}});
-      return r.violations.map(v => v.id + ': ' + v.nodes.map(n => n.target.join(' ')).join(', '));
-    }"""
     try:
         page.goto(f"{live}/demo/?region=US-CA")
         page.get_by_role("dialog", name="Your privacy choices").wait_for()
         page.add_script_tag(path=str(AXE))
-        assert page.evaluate(run) == []
+        assert page.evaluate(AXE_BANNER) == []
         page.get_by_role("button", name="Your Privacy Choices", exact=True).click()
         page.get_by_role("dialog", name="Privacy preferences").wait_for()
-        assert page.evaluate(run) == []
+        assert page.evaluate(AXE_BANNER) == []
         page.goto(f"{live}/demo/?region=JP&lang=ja")
         page.get_by_role("dialog", name="Cookieについて").wait_for()
         page.add_script_tag(path=str(AXE))
-        assert page.evaluate(run) == []
+        assert page.evaluate(AXE_BANNER) == []
     finally:
         context.close()
