@@ -19,6 +19,7 @@ from consent.dsr.errors import DsrInputError, TokenInvalid
 from consent.dsr.forms import RequestForm
 from consent.dsr.models import Jurisdiction
 from consent.models import Site
+from consent.regions.request import request_region
 
 _LANGUAGES = {code for code, _name in settings.LANGUAGES}
 # Placeholders swapped for the real token after reverse(), which would refuse braces in a slug.
@@ -86,6 +87,7 @@ def request_form(request: HttpRequest, key: str) -> HttpResponseBase:
                     proof=data["agent_proof"] or None,
                     locale=lang,
                     verify_url=verify_url(request, site),
+                    region=request_region(request),
                 )
             except DsrInputError as exc:
                 form.add_error(exc.field if exc.field in form.fields else None, exc.message)
