@@ -1,7 +1,13 @@
-"""How long each jurisdiction allows for an answer, and for the one extension: the only place these live."""
+"""How long a request's law allows for an answer, and for the one extension.
 
+A site's regulation says it (`response_days`, `extension_days`); the table below is the fallback for a
+request no regulation of the site covers.
+"""
+
+from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from typing import Any
 
 from consent.dsr.models import Jurisdiction
 
@@ -31,11 +37,23 @@ DOWNLOAD_LINK_LIFETIME = timedelta(days=7)
 DUE_SOON = timedelta(days=7)
 
 
-def due_at(*, jurisdiction: str, received_at: datetime) -> datetime:
+def deadline(*, jurisdiction: str, regulation: Mapping[str, Any] | None = None) -> Deadline:
+    """Return the regulation's clock when one applies, else the jurisdiction's from the table."""
+    fallback = DEADLINES[jurisdiction]
+    if regulation is None:
+        return fallback
+    answer, extension = regulation.get("response_days"), regulation.get("extension_days")
+    return Deadline(
+        answer=timedelta(days=answer) if isinstance(answer, int) and answer > 0 else fallback.answer,
+        extension=timedelta(days=extension) if isinstance(extension, int) and extension >= 0 else fallback.extension,
+    )
+
+
+def due_at(*, jurisdiction: str, received_at: datetime, regulation: Mapping[str, Any] | None = None) -> datetime:
     """Return when an answer to a request received at received_at is due."""
-    return received_at + DEADLINES[jurisdiction].answer
+    return received_at + deadline(jurisdiction=jurisdiction, regulation=regulation).answer
 
 
-def extended_due_at(*, jurisdiction: str, due_at: datetime) -> datetime:
+def extended_due_at(*, jurisdiction: str, due_at: datetime, regulation: Mapping[str, Any] | None = None) -> datetime:
     """Return the due date after the one extension."""
-    return due_at + DEADLINES[jurisdiction].extension
+    return due_at + deadline(jurisdiction=jurisdiction, regulation=regulation).extension

@@ -61,6 +61,8 @@ class DataSubjectRequest(models.Model):
     right = models.CharField(max_length=32, choices=Right.choices)
     jurisdiction = models.CharField(max_length=8, choices=Jurisdiction.choices)
     status = models.CharField(max_length=16, choices=Status.choices, default=Status.RECEIVED)
+    # The slug of the site's regulation whose clock the request runs on; empty: the jurisdiction's table.
+    regulation = models.CharField(max_length=16, blank=True, editable=False)
     locale = models.CharField(max_length=16, default="en")
     # Personal fields: blank once an unverified request expires.
     email = models.EmailField(max_length=254, blank=True)

@@ -14,6 +14,7 @@ from consent.dsr.errors import DsrInputError
 from consent.dsr.views import verify_url
 from consent.edge.errors import error_response
 from consent.models import Site
+from consent.regions.request import request_region
 
 MAX_JSON_BODY = 16 * 1024
 FIELDS = {"right", "jurisdiction", "email", "customer_id", "details", "agent_name", "agent_email", "locale"}
@@ -84,6 +85,7 @@ class RequestCreateView(View):
                 proof=request.FILES.get("agent_proof"),
                 locale=str(data.get("locale") or "en"),
                 verify_url=verify_url(request, site),
+                region=request_region(request),
             )
         except DsrInputError as exc:
             return _invalid(exc.field, exc.message)

@@ -1,6 +1,8 @@
 """Reads of data-subject requests and the access log."""
 
 import uuid
+from collections.abc import Mapping
+from typing import Any
 
 from django.core import signing
 from django.db.models import QuerySet
@@ -8,7 +10,8 @@ from django.db.models import QuerySet
 from consent.dsr import clocks
 from consent.dsr.fulfilment import DOWNLOAD_SALT
 from consent.dsr.models import AccessLogEntry, DataSubjectRequest, Status
-from consent.models import Site
+from consent.models import BannerVersion, Site
+from consent.regions.selectors import regulations_content
 
 
 def requests_of_site(*, site: Site, status: str | None = None) -> QuerySet[DataSubjectRequest]:
@@ -45,3 +48,19 @@ def request_for_download(*, token: str) -> DataSubjectRequest | None:
 def access_log_of_site(*, site: Site) -> QuerySet[AccessLogEntry]:
     """Return a site's access-log entries, newest first (by id, for a cursor)."""
     return AccessLogEntry.objects.filter(site=site).order_by("-id")
+
+
+def regulations_of_site(*, site: Site) -> list[Mapping[str, Any]]:
+    """Return the site's regulations as its latest banner version published them, else as they stand."""
+    latest = BannerVersion.objects.filter(site=site).order_by("-number").values_list("content", flat=True).first()
+    if latest and latest.get("regulations"):
+        return list(latest["regulations"])
+    rows: list[Mapping[str, Any]] = list(regulations_content(site=site))
+    return rows
+
+
+def regulation_by_slug(*, site: Site, slug: str) -> Mapping[str, Any] | None:
+    """Return the site's regulation of that slug, or None."""
+    if not slug:
+        return None
+    return next((r for r in regulations_of_site(site=site) if r.get("slug") == slug), None)

@@ -18,7 +18,8 @@ from django.core.validators import validate_email
 from django.db import transaction
 from django.utils import timezone
 
-from consent.dsr import clocks, files, fulfilment, mails
+from consent.dsr import clocks, files, fulfilment, mails, selectors
+from consent.dsr.announce import step_announce
 from consent.dsr.errors import DsrInputError, DsrStateError, TokenInvalid
 from consent.dsr.evidence import Step, step_append
 from consent.dsr.models import (
@@ -31,6 +32,8 @@ from consent.dsr.models import (
     Status,
 )
 from consent.models import Membership, Site
+from consent.regions.resolution import RegionSignal
+from consent.regions.selectors import regulation_select
 
 __all__ = [
     "DsrInputError",
@@ -91,14 +94,21 @@ def request_receive(
     proof: UploadedFile | None = None,
     locale: str = "en",
     verify_url: str,
+    regulation: str = "",
+    region: RegionSignal | None = None,
 ) -> DataSubjectRequest:
-    """File a request and e-mail its one-time identity link; `verify_url` has a `{token}` placeholder."""
+    """File a request and e-mail its one-time identity link; `verify_url` has a `{token}` placeholder.
+
+    Its clock is that of the regulation it names, else of the one the requester's region resolves to
+    among the site's regulations, else the jurisdiction's default.
+    """
     if right not in Right.values:
         raise DsrInputError("right", f"must be one of {', '.join(Right.values)}")
     jurisdiction = jurisdiction or Jurisdiction.OTHER
     if jurisdiction not in Jurisdiction.values:
         raise DsrInputError("jurisdiction", f"must be one of {', '.join(Jurisdiction.values)}")
     address = _email("email", email, required=True)
+    rule = _regulation(site, _text("regulation", regulation, 16), region)
     fields = {
         "customer_id": _text("customer_id", customer_id, 128),
         "details": _text("details", details, 4000),
@@ -138,10 +148,11 @@ def request_receive(
                 token_hash=_token_hash(token),
                 token_expires_at=now + clocks.VERIFY_LINK_LIFETIME,
                 received_at=now,
-                due_at=clocks.due_at(jurisdiction=jurisdiction, received_at=now),
+                due_at=clocks.due_at(jurisdiction=jurisdiction, received_at=now, regulation=rule),
+                regulation=rule["slug"] if rule else "",
                 **fields,
             )
-            step_append(request=request, step=Step.RECEIVED)
+            _step(request, Step.RECEIVED)
             link = verify_url.format(token=token)
             transaction.on_commit(lambda: mails.verify_link_send(request=request, link=link))
     except files.ProofRefused as exc:
@@ -150,6 +161,23 @@ def request_receive(
         files.proof_delete(proof_name)
         raise
     return request
+
+
+def _regulation(site: Site, slug: str, region: RegionSignal | None) -> Any:
+    if slug:
+        rule = selectors.regulation_by_slug(site=site, slug=slug)
+        if rule is None:
+            raise DsrInputError("regulation", "is not a regulation of this site")
+        return rule
+    if region is None or not (region.country or region.subdivision):
+        return None  # an unknown region says nothing about the law: the jurisdiction's clock applies
+    return regulation_select(selectors.regulations_of_site(site=site), region)
+
+
+def _step(request: DataSubjectRequest, step: Step) -> None:
+    """Append a step to the ledger and tell the site's destinations, both in the caller's transaction."""
+    step_append(request=request, step=step)
+    step_announce(request=request, step=step)
 
 
 def request_verify(*, site: Site, token: str) -> DataSubjectRequest:
@@ -169,7 +197,7 @@ def request_verify(*, site: Site, token: str) -> DataSubjectRequest:
         if changed != 1:
             raise TokenInvalid
         request = DataSubjectRequest.objects.select_related("site").get(pk=found)
-        step_append(request=request, step=Step.VERIFIED)
+        _step(request, Step.VERIFIED)
     return request
 
 
@@ -180,7 +208,7 @@ def _move(request: DataSubjectRequest, *, allowed: tuple[str, ...], step: Step, 
         current = DataSubjectRequest.objects.filter(pk=request.pk).values_list("status", flat=True).first()
         raise DsrStateError("status", f"cannot go from {current} to this step")
     request.refresh_from_db()
-    step_append(request=request, step=step)
+    _step(request, step)
 
 
 def _authority_check(request: DataSubjectRequest) -> None:
@@ -197,7 +225,7 @@ def request_proof_decide(*, request: DataSubjectRequest, accepted: bool, actor: 
         if changed != 1:
             raise DsrStateError("agent_proof", "there is no proof waiting for a decision")
         request.refresh_from_db()
-        step_append(request=request, step=Step.PROOF_ACCEPTED if accepted else Step.PROOF_REJECTED)
+        _step(request, Step.PROOF_ACCEPTED if accepted else Step.PROOF_REJECTED)
         _log(request, actor=actor, action="proof_accepted" if accepted else "proof_rejected")
     return request
 
@@ -218,14 +246,15 @@ def request_extend(*, request: DataSubjectRequest, reason: str, actor: str) -> D
         current = DataSubjectRequest.objects.select_for_update().get(pk=request.pk)
         if current.extended_at is not None:
             raise DsrStateError("reason", "a request can be extended only once")
-        due = clocks.extended_due_at(jurisdiction=current.jurisdiction, due_at=current.due_at)
+        rule = selectors.regulation_by_slug(site=current.site, slug=current.regulation)
+        due = clocks.extended_due_at(jurisdiction=current.jurisdiction, due_at=current.due_at, regulation=rule)
         changed = DataSubjectRequest.objects.filter(
             pk=request.pk, status__in=OPEN_STATUSES, extended_at__isnull=True
         ).update(extended_at=timezone.now(), extension_reason=reason, due_at=due)
         if changed != 1:
             raise DsrStateError("status", "only an open request can be extended")
         request.refresh_from_db()
-        step_append(request=request, step=Step.EXTENDED)
+        _step(request, Step.EXTENDED)
         _log(request, actor=actor, action="extended")
         transaction.on_commit(lambda: mails.extension_send(request=request))
     return request
@@ -300,7 +329,7 @@ def requests_expire_unverified(*, now: datetime | None = None) -> int:
             if changed != 1:
                 continue
             request.refresh_from_db()
-            step_append(request=request, step=Step.EXPIRED)
+            _step(request, Step.EXPIRED)
             transaction.on_commit(lambda name=proof: files.proof_delete(name))  # type: ignore[misc]
         expired += 1
     return expired

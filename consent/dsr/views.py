@@ -21,6 +21,7 @@ from consent.dsr.errors import DsrInputError, TokenInvalid
 from consent.dsr.forms import RequestForm
 from consent.dsr.models import DataSubjectRequest, Jurisdiction
 from consent.models import Site
+from consent.regions.request import UNKNOWN, RegionSignal, request_region
 
 _LANGUAGES = {code for code, _name in settings.LANGUAGES}
 # Placeholders swapped for the real token after reverse(), which would refuse braces in a slug.
@@ -53,8 +54,10 @@ def download_url(request: HttpRequest) -> str:
     return absolute(request, path).replace(_TOKEN, "{token}").replace("export.json", "{filename}")
 
 
-def request_file(request: HttpRequest, *, site: Site, data: dict[str, Any], locale: str) -> DataSubjectRequest:
-    """File a request from the hosted form's or the API's validated fields."""
+def request_file(
+    request: HttpRequest, *, site: Site, data: dict[str, Any], locale: str, region: RegionSignal = UNKNOWN
+) -> DataSubjectRequest:
+    """File a request from the hosted form's or the API's validated fields (the region: a visitor's, if known)."""
     return services.request_receive(
         site=site,
         right=data["right"],
@@ -68,6 +71,7 @@ def request_file(request: HttpRequest, *, site: Site, data: dict[str, Any], loca
         proof=data.get("agent_proof") or None,
         locale=locale,
         verify_url=verify_url(request, site),
+        region=region,
     )
 
 
@@ -93,7 +97,7 @@ def request_form(request: HttpRequest, key: str) -> HttpResponseBase:
             status = 429
         elif form.is_valid():
             try:
-                request_file(request, site=site, data=form.cleaned_data, locale=lang)
+                request_file(request, site=site, data=form.cleaned_data, locale=lang, region=request_region(request))
             except DsrInputError as exc:
                 form.add_error(exc.field if exc.field in form.fields else None, exc.message)
             else:

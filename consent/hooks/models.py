@@ -11,9 +11,19 @@ class EventType(models.TextChoices):
     CONSENT_EXPIRED = "consent.expired", "A grant ran out of its lifetime"
     SUBJECT_ERASED = "subject.erased", "A subject was erased"
     LEDGER_CHECKPOINT = "ledger.checkpoint", "The site's ledger signed a new checkpoint"
+    DSR_RECEIVED = "dsr.received", "A data-subject request was filed"
+    DSR_VERIFIED = "dsr.verified", "A data-subject request's identity link was confirmed"
+    DSR_EXTENDED = "dsr.extended", "A data-subject request's deadline was extended"
+    DSR_FULFILLED = "dsr.fulfilled", "A data-subject request was carried out"
+    DSR_REFUSED = "dsr.refused", "A data-subject request was refused"
+    DSR_EXPIRED = "dsr.expired", "A data-subject request expired unconfirmed"
+    DSR_ERASURE_REQUESTED = "dsr.erasure_requested", "A confirmed request asks to erase a person"
+    DSR_OPT_OUT_REQUESTED = "dsr.opt_out_requested", "A confirmed request opts a person out of sale or sharing"
+    DSR_OBJECTION = "dsr.objection", "A confirmed request objects to processing"
 
 
 ALL_EVENT_TYPES = [event_type.value for event_type in EventType]
+DSR_EVENT_TYPES = frozenset(event_type.value for event_type in EventType if event_type.value.startswith("dsr."))
 
 
 class Destination(models.Model):

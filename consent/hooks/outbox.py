@@ -14,7 +14,7 @@ from django.utils import timezone
 
 from consent.celery import app
 from consent.hooks import signing
-from consent.hooks.models import Delivery, Destination, EventType, SubjectSequence
+from consent.hooks.models import DSR_EVENT_TYPES, Delivery, Destination, EventType, SubjectSequence
 from consent.models import Site
 from ledger import services as ledger_services
 
@@ -79,10 +79,26 @@ def redaction(event_type: str, body: str, *, erased: bool = False) -> dict[str, 
     confirmed) and its subject key, until the subject is erased: then both go, and nothing leads from
     the person to the message or from the message to the ledger.
     """
+    if event_type in DSR_EVENT_TYPES:
+        return _request_redaction(body, erased=erased)
     if event_type not in NAMING_TYPES:
         return {}
     erased = erased or event_type == EventType.SUBJECT_ERASED
     fields: dict[str, Any] = {"body": body_redact(body, receipt=not erased), "redacted_at": timezone.now()}
+    return {**fields, "subject_key": ""} if erased else fields
+
+
+def _request_redaction(body: str, *, erased: bool) -> dict[str, Any]:
+    """Return the fields that drop the customer's id from a dsr.* message; the request's facts name no one."""
+    payload = json.loads(body)
+    data = payload.get("data", {})
+    if "customer_id" not in data:
+        return {"subject_key": ""} if erased else {}
+    kept = {key: value for key, value in data.items() if key != "customer_id"}
+    fields: dict[str, Any] = {
+        "body": body_dump({**payload, "redacted": True, "data": kept}),
+        "redacted_at": timezone.now(),
+    }
     return {**fields, "subject_key": ""} if erased else fields
 
 

@@ -9,7 +9,7 @@ from django.utils import timezone
 
 from consent.hooks import guard, outbox, signing
 from consent.hooks.errors import DestinationInputError
-from consent.hooks.models import ALL_EVENT_TYPES, Attempt, Delivery, Destination, EventType
+from consent.hooks.models import ALL_EVENT_TYPES, DSR_EVENT_TYPES, Attempt, Delivery, Destination, EventType
 from consent.models import Purpose, Site, Subject
 from ledger import selectors as ledger_selectors
 from ledger.canonical import timestamp
@@ -202,6 +202,40 @@ def deliveries_create(*, site: Site, subject: Subject, receipt: Receipt, event_t
     return len(ids)
 
 
+def request_deliveries_create(
+    *, site: Site, event_types: list[str], data: dict[str, Any], customer_id: str = "", at: datetime
+) -> int:
+    """Queue one delivery per destination subscribed to each dsr.* event type, in the caller's transaction.
+
+    `data` holds the request's facts (id, right, jurisdiction, status, dates); the customer's id is
+    added when the requester gave one, and the message is then filed under that person, so their
+    erasure finds it and it is redacted once delivered. Return how many deliveries were queued.
+    """
+    active = list(Destination.objects.filter(site=site, active=True))
+    wanted = [t for t in event_types if any(t in destination.event_types for destination in active)]
+    if not wanted:
+        return 0
+    # A person's request continues their sequence; an anonymous one has its own, keyed by the request.
+    subject_key = outbox.subject_sequence_key(site=site, external_id=customer_id or f"dsr-{data['request']}")
+    queued = 0
+    for event_type in wanted:
+        sequence = outbox.sequence_next(site=site, subject_key=subject_key)
+        body = {"site": site.key, **data, "sequence": sequence}
+        if customer_id:
+            body["customer_id"] = customer_id
+        payload = {"type": event_type, "timestamp": timestamp(at), "data": body}
+        queued += len(
+            outbox.deliveries_insert(
+                destinations=[d for d in active if event_type in d.event_types],
+                event_type=event_type,
+                body=outbox.body_dump(payload),
+                sequence=sequence,
+                subject_key=subject_key if customer_id else "",
+            )
+        )
+    return queued
+
+
 def deliveries_forget(*, site: Site, external_ids: list[str]) -> int:
     """Redact every message about erased subjects (their subject.erased message excepted until delivered).
 
@@ -211,6 +245,11 @@ def deliveries_forget(*, site: Site, external_ids: list[str]) -> int:
     keys = [outbox.subject_sequence_key(site=site, external_id=external_id) for external_id in external_ids]
     about = Delivery.objects.filter(destination__site=site, subject_key__in=keys)
     unsent = [Delivery.Status.PENDING, Delivery.Status.SENDING, Delivery.Status.FAILED]
+    # A request's message still on its way (dsr.erasure_requested above all) is what tells downstream to
+    # act: it is sent, and redacted once delivered; only the key that would find it again goes now.
+    requests_unsent = about.filter(event_type__in=DSR_EVENT_TYPES, status__in=unsent)
+    forgotten = requests_unsent.update(subject_key="")
+    about = about.exclude(event_type__in=DSR_EVENT_TYPES, status__in=unsent)
     about.filter(status__in=unsent).update(
         status=Delivery.Status.FAILED, claim="", claimed_until=None, last_error="the subject was erased"
     )
@@ -218,7 +257,7 @@ def deliveries_forget(*, site: Site, external_ids: list[str]) -> int:
     for pk, event_type, body in rows:
         Delivery.objects.filter(pk=pk).update(**outbox.redaction(event_type, body, erased=True))
     Attempt.objects.filter(delivery_id__in=[pk for pk, _, _ in rows]).exclude(response_body="").update(response_body="")
-    return len(rows)
+    return len(rows) + forgotten
 
 
 def checkpoints_announce() -> int:
