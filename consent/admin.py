@@ -13,6 +13,7 @@ from django.urls import path, reverse
 
 from consent import services
 from consent.accounts import services as accounts_services
+from consent.console.accesslog import AccessLogged
 from consent.console.roles import Role
 from consent.console.scoping import ConsoleAdmin, ConsoleStackedInline, ConsoleTabularInline
 from consent.models import (
@@ -180,7 +181,7 @@ class BannerVersionAdmin(ConsoleAdmin):
 
 
 @admin.register(Subject)
-class SubjectAdmin(ConsoleAdmin):
+class SubjectAdmin(AccessLogged, ConsoleAdmin):
     """Subjects are read here and erased through the erasure service, never deleted as rows.
 
     A plain delete would skip the ledger's `erased` event, the subject.erased webhook and the
@@ -188,6 +189,7 @@ class SubjectAdmin(ConsoleAdmin):
     """
 
     tenant_path = "site__organization"
+    access_log_name = "subject"
     # Erasure is the owner's: the only change this page makes.
     console_write_role = Role.OWNER
     list_display = ["external_id", "site", "kind", "linked_to", "created_at"]
@@ -201,6 +203,9 @@ class SubjectAdmin(ConsoleAdmin):
 
     def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
         return False
+
+    def access_log_subject(self, obj: Subject) -> str:
+        return f"subject:{obj.ledger_key}"
 
     def get_queryset(self, request: HttpRequest) -> QuerySet[Subject]:
         return super().get_queryset(request).select_related("site")

@@ -11,6 +11,7 @@ from typing import Any
 from django.contrib import admin
 from django.http import Http404, HttpRequest
 
+from consent.console.accesslog import AccessLogged
 from consent.console.roles import Role
 from consent.console.scoping import TenantScoped
 from ledger.models import Checkpoint, Event, Evidence, Leaf, Log, State
@@ -26,13 +27,23 @@ LEDGER_SCOPES = {
 }
 
 
+class EvidenceAccessLogged(AccessLogged):
+    """Evidence is personal (truncated address, user agent, page): every look at it is logged."""
+
+    access_log_name = "evidence"
+
+    def access_log_subject(self, obj: Evidence) -> str:
+        return f"subject:{obj.subject_key}"
+
+
 def _rescope() -> None:
     for model, (site_key_path, view_role) in LEDGER_SCOPES.items():
         ledger_admin = type(admin.site._registry[model])
         admin.site.unregister(model)
+        logged = (EvidenceAccessLogged,) if model is Evidence else ()
         scoped = type(
             ledger_admin.__name__,
-            (TenantScoped, ledger_admin),
+            (*logged, TenantScoped, ledger_admin),
             {
                 "__module__": __name__,
                 "tenant_site_key_path": site_key_path,

@@ -15,7 +15,9 @@ from consent.api.parsers import LimitedJSONParser
 from consent.api.permissions import HasScope
 from consent.api.schema import ApiAutoSchema
 from consent.api.throttles import KeyRateThrottle
-from consent.models import Site
+from consent.dsr.services import access_log_record
+from consent.edge.address import client_address
+from consent.models import Site, Subject
 
 
 class ApiView(APIView):
@@ -46,3 +48,13 @@ class SiteApiView(ApiView):
         if site is None:
             raise Http404
         self.site = site
+
+    def personal_data_read(self, action: str, subject: Subject | None = None) -> None:
+        """Log that this key read personal data (whose, by the subject's ledger key) to the access log."""
+        access_log_record(
+            actor=f"api-key:{self.api_key.prefix}",
+            action=f"api_{action}",
+            subject_ref=f"subject:{subject.ledger_key}" if subject is not None else "",
+            site=self.site,
+            ip=client_address(self.request._request),
+        )

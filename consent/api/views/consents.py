@@ -78,6 +78,7 @@ class AudienceView(SiteApiView):
         data = params.validated_data
         if data["purpose"] not in purpose_slugs(self):
             raise serializers.ValidationError({"purpose": ["is not a purpose of this site"]})
+        self.personal_data_read("audience")
         after = cursor_decode(data["cursor"], keys={"k": str})["k"] if data.get("cursor") else ""
         rows = ledger_selectors.audience(
             site=self.site.key,
@@ -168,6 +169,7 @@ class CheckView(SiteApiView):
         body.is_valid(raise_exception=True)
         subjects = list(dict.fromkeys(body.validated_data["subjects"]))
         purposes = list(dict.fromkeys(body.validated_data["purposes"]))
+        self.personal_data_read("check")
         unknown = sorted(set(purposes) - purpose_slugs(self))
         if unknown:
             raise serializers.ValidationError({"purposes": [f"not purposes of this site: {', '.join(unknown)}"]})

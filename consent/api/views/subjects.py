@@ -122,6 +122,7 @@ class SubjectStateView(SiteApiView):
         params = self.InputSerializer(data=request.query_params)
         params.is_valid(raise_exception=True)
         found = subject_or_404(view=self, external_id=subject, kind=params.validated_data.get("kind"))
+        self.personal_data_read("subject_state", found)
         at: datetime | None = params.validated_data.get("at")
         if at is None:
             rows = ledger_selectors.subject_state(site=self.site.key, subject=found.pseudonym)
@@ -166,6 +167,7 @@ class SubjectEventsView(SiteApiView):
         params = self.InputSerializer(data=request.query_params)
         params.is_valid(raise_exception=True)
         found = subject_or_404(view=self, external_id=subject, kind=params.validated_data.get("kind"))
+        self.personal_data_read("subject_history", found)
         rows = ledger_selectors.subject_events(
             site=self.site.key, subject=found.pseudonym, limit=params.validated_data["limit"]
         )
