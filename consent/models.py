@@ -67,6 +67,9 @@ class Site(models.Model):
     cookie_domain = models.CharField(
         max_length=253, blank=True, help_text="Parent domain for the consent cookie, so sub-domains share one choice"
     )
+    banner_placeholders = models.BooleanField(
+        default=False, help_text="Show a placeholder with load buttons where gated embeds (videos, maps) would be"
+    )
     # How long pseudonymous proofs are kept after a subject's erasure (GDPR Art. 17(3)(e)).
     erasure_retention_days = models.PositiveIntegerField(default=365 * 6)
     # Signs the user ids a customer's backend hands to the browser (identity linking).

@@ -53,6 +53,7 @@ def site_create(
     consent_lifetime_days: int = 365,
     honour_gpc: bool = True,
     cookie_domain: str = "",
+    banner_placeholders: bool = False,
 ) -> Site:
     """Create a site with a fresh identity secret, after validating every field."""
     if default_locale not in locales:
@@ -64,6 +65,7 @@ def site_create(
         privacy_policy_url=privacy_policy_url,
         locales=locales,
         default_locale=default_locale,
+        banner_placeholders=banner_placeholders,
         allowed_origins=allowed_origins or [],
         consent_lifetime_days=consent_lifetime_days,
         honour_gpc=honour_gpc,
@@ -125,6 +127,9 @@ def banner_content(*, site: Site) -> dict[str, Any]:
         ],
         "texts": texts,
     }
+    # Only sites that enable placeholders carry the key, so other versions keep their hashes.
+    if site.banner_placeholders:
+        content["embeds"] = True
     # Only sites with regulations carry the key, so versions published before regions keep their hashes.
     if regulations := regulations_content(site=site):
         slugs = {p.slug for p in purposes}

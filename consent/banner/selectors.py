@@ -23,6 +23,7 @@ logger = logging.getLogger(__name__)
 
 BUNDLE_PATH = Path(settings.BASE_DIR) / "static" / "banner" / "dist" / "assent.js"
 REGIONAL_BUNDLE_PATH = BUNDLE_PATH.with_name("regional.js")
+EMBEDS_BUNDLE_PATH = BUNDLE_PATH.with_name("embeds.js")
 PUBLIC_PREFIX = "/api/v1/public/sites"
 ORIGINS_CACHE_SECONDS = 30
 
@@ -80,7 +81,7 @@ def banner_config(*, site: Site, version: BannerVersion, region: RegionSignal = 
         or version.number
     )
     content = version.content
-    return {
+    config = {
         "site": site.key,
         "banner_version": version.content_hash,
         "number": version.number,
@@ -96,6 +97,9 @@ def banner_config(*, site: Site, version: BannerVersion, region: RegionSignal = 
         "endpoints": endpoints_for(key=site.key),
         "regulation": regulation_public(regulation_select(content.get("regulations", []), region)),
     }
+    if content.get("embeds"):
+        config["embeds"] = True
+    return config
 
 
 @lru_cache(maxsize=4)
@@ -121,7 +125,9 @@ def script_render(*, config: dict[str, Any]) -> bytes:
     regulation = config.get("regulation") or {}
     regional = regulation.get("model", "opt_in") != "opt_in" or regulation.get("gpp_sections")
     before = bundle_text(REGIONAL_BUNDLE_PATH) if regional else ""
-    return f"{header}{before}(function(__assent_config__){{\n{bundle_text()}}})({data});\n".encode()
+    # Placeholders for gated embeds, only where the site enables them: after the banner, which they drive.
+    after = bundle_text(EMBEDS_BUNDLE_PATH) if config.get("embeds") else ""
+    return f"{header}{before}(function(__assent_config__){{\n{bundle_text()}{after}}})({data});\n".encode()
 
 
 def script_digest(body: bytes) -> str:
