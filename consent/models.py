@@ -124,24 +124,29 @@ class PurposeTranslation(models.Model):
 
 
 class BannerText(models.Model):
-    """The banner's own words in one locale, as the operator is editing them (the draft)."""
+    """The banner's own words in one locale, as the operator is editing them (the draft).
+
+    An empty field takes the product's stock string for the locale when the version is published.
+    """
 
     site = models.ForeignKey(Site, on_delete=models.CASCADE, related_name="banner_texts")
     locale = models.CharField(max_length=16, validators=[LOCALE_VALIDATOR])
-    title = models.CharField(max_length=200)
-    body = models.TextField(max_length=4000)
-    accept_all = models.CharField(max_length=60)
-    reject_all = models.CharField(max_length=60)
-    customize = models.CharField(max_length=60)
+    title = models.CharField(max_length=200, blank=True)
+    body = models.TextField(max_length=4000, blank=True)
+    accept_all = models.CharField(max_length=60, blank=True)
+    reject_all = models.CharField(max_length=60, blank=True)
+    customize = models.CharField(max_length=60, blank=True)
     # Not `save`: a field of that name would hide Model.save().
-    save_label = models.CharField(max_length=60)
-    close = models.CharField(max_length=60)
-    preferences_title = models.CharField(max_length=200)
-    policy_link = models.CharField(max_length=120)
-    settings_link = models.CharField(max_length=120, help_text='The floating "cookie settings" control')
-    always_on = models.CharField(max_length=60, help_text="Label beside required purposes")
-    objection = models.CharField(max_length=200, help_text="Hint beside legitimate-interest purposes")
-    gpc_notice = models.CharField(max_length=300, help_text="Shown when Global Privacy Control opted the visitor out")
+    save_label = models.CharField(max_length=60, blank=True)
+    close = models.CharField(max_length=60, blank=True)
+    preferences_title = models.CharField(max_length=200, blank=True)
+    policy_link = models.CharField(max_length=120, blank=True)
+    settings_link = models.CharField(max_length=120, blank=True, help_text='The floating "cookie settings" control')
+    always_on = models.CharField(max_length=60, blank=True, help_text="Label beside required purposes")
+    objection = models.CharField(max_length=200, blank=True, help_text="Hint beside legitimate-interest purposes")
+    gpc_notice = models.CharField(
+        max_length=300, blank=True, help_text="Shown when Global Privacy Control opted the visitor out"
+    )
     direction = models.CharField(
         max_length=3, choices=[("ltr", "left to right"), ("rtl", "right to left")], default="ltr"
     )

@@ -14,6 +14,7 @@ from django.contrib.auth.models import AbstractBaseUser
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
 
+from consent.banner.stock import stock_text
 from consent.hooks import services as hooks_services
 from consent.models import BannerText, BannerVersion, Organization, Purpose, Site, Subject
 from consent.regions.selectors import regulations_content
@@ -92,7 +93,14 @@ def banner_content(*, site: Site) -> dict[str, Any]:
     for text in site.banner_texts.all():
         if text.locale not in site.locales:
             continue
-        texts[text.locale] = {field.removesuffix("_label"): getattr(text, field) for field in BANNER_TEXT_FIELDS}
+        texts[text.locale] = {}
+        for field in BANNER_TEXT_FIELDS:
+            key = field.removesuffix("_label")
+            # Left empty by the operator: the product's own words, frozen into the version like the rest.
+            value = getattr(text, field) or stock_text(locale=text.locale, key=key)
+            if not value:
+                raise BannerIncomplete("texts", f"{field!r} is empty in {text.locale!r}, which has no stock strings")
+            texts[text.locale][key] = value
         texts[text.locale]["purposes"] = {}
     for locale in site.locales:
         if locale not in texts:

@@ -14,6 +14,7 @@ from django.conf import settings
 from django.core.cache import cache
 from django.db.models import Max
 
+from consent.banner.stock import stock_text
 from consent.edge.ratelimit import CACHE_ERRORS
 from consent.models import BannerVersion, Site
 from consent.regions.resolution import UNKNOWN, RegionSignal
@@ -68,6 +69,15 @@ def regulation_public(regulation: Mapping[str, Any] | None) -> dict[str, Any] | 
     return {field: regulation[field] for field in fields}
 
 
+def texts_served(texts: Mapping[str, Mapping[str, Any]]) -> dict[str, dict[str, Any]]:
+    """Return a version's texts with the product's strings the banner needs and a site never edits."""
+    out = {}
+    for locale, words in texts.items():
+        receipt = stock_text(locale=locale, key="receipt_link") or stock_text(locale="en", key="receipt_link")
+        out[locale] = {"receipt_link": receipt, **words}
+    return out
+
+
 def banner_config(*, site: Site, version: BannerVersion, region: RegionSignal = UNKNOWN) -> dict[str, Any]:
     """Return everything the script needs for one version: texts, purposes, memory and endpoints.
 
@@ -90,7 +100,7 @@ def banner_config(*, site: Site, version: BannerVersion, region: RegionSignal = 
         "locales": content["locales"],
         "default_locale": content["default_locale"],
         "purposes": content["purposes"],
-        "texts": content["texts"],
+        "texts": texts_served(content["texts"]),
         "lifetime_days": site.consent_lifetime_days,
         "honour_gpc": site.honour_gpc,
         "cookie_domain": site.cookie_domain,
