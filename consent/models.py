@@ -93,7 +93,12 @@ class Purpose(models.Model):
     required = models.BooleanField(default=False, help_text="Always on; shown locked")
     order = models.PositiveIntegerField(default=0)
     consent_mode_signals = models.JSONField(default=list, blank=True, help_text="Google Consent Mode v2 signals")
-    cookies = models.JSONField(default=list, blank=True, help_text='Cookie names or patterns, e.g. ["_ga", "_ga_*"]')
+    cookies = models.JSONField(
+        default=list,
+        blank=True,
+        help_text='Cookie names or patterns, e.g. ["_ga", "_ga_*"], or objects for the declaration: '
+        '{"name": "_ga", "provider": "Google", "duration": "2 years", "party": "third", "description": "..."}',
+    )
     vendors = models.JSONField(default=list, blank=True, help_text='Vendors, e.g. ["Google Analytics"]')
     sale_share = models.BooleanField(default=False, help_text='A "sale" or "sharing" under US state law (GPC opts out)')
 
@@ -106,6 +111,12 @@ class Purpose(models.Model):
 
     def __str__(self) -> str:
         return self.slug
+
+    def clean(self) -> None:
+        # Imported here: the declaration module is the banner's, and the banner's modules import models.
+        from consent.banner.declaration import cookies_validate
+
+        cookies_validate(self.cookies)
 
 
 class PurposeTranslation(models.Model):

@@ -14,6 +14,7 @@ from django.contrib.auth.models import AbstractBaseUser
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
 
+from consent.banner.declaration import cookie_declaration, cookie_names
 from consent.banner.stock import stock_text
 from consent.hooks import services as hooks_services
 from consent.models import BannerText, BannerVersion, Organization, Purpose, Site, Subject
@@ -127,7 +128,7 @@ def banner_content(*, site: Site) -> dict[str, Any]:
                 "legal_basis": p.legal_basis,
                 "required": p.required,
                 "consent_mode": list(p.consent_mode_signals),
-                "cookies": list(p.cookies),
+                "cookies": cookie_names(p.cookies),
                 "vendors": list(p.vendors),
                 "sale_share": p.sale_share,
             }
@@ -135,6 +136,10 @@ def banner_content(*, site: Site) -> dict[str, Any]:
         ],
         "texts": texts,
     }
+    # Only purposes with declaration objects carry the key, so versions of bare names keep their hashes.
+    for frozen, purpose in zip(content["purposes"], purposes, strict=True):
+        if (declaration := cookie_declaration(purpose.cookies)) is not None:
+            frozen["declaration"] = declaration
     # Only sites that enable placeholders carry the key, so other versions keep their hashes.
     if site.banner_placeholders:
         content["embeds"] = True
