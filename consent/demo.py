@@ -307,6 +307,8 @@ def demo_seed(*, port: int = 8000, password: str = DEMO_USER_PASSWORD) -> DemoRe
             allowed_origins=_demo_origins(port),
             consent_lifetime_days=365,
             honour_gpc=True,
+            # The demo's video shows what a visitor meets before consenting to its purpose.
+            banner_placeholders=True,
         )
     elif not set(_demo_origins(port)) <= set(site.allowed_origins):
         site.allowed_origins = sorted(set(site.allowed_origins) | set(_demo_origins(port)))

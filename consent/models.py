@@ -67,6 +67,9 @@ class Site(models.Model):
     cookie_domain = models.CharField(
         max_length=253, blank=True, help_text="Parent domain for the consent cookie, so sub-domains share one choice"
     )
+    banner_placeholders = models.BooleanField(
+        default=False, help_text="Show a placeholder with load buttons where gated embeds (videos, maps) would be"
+    )
     # How long pseudonymous proofs are kept after a subject's erasure (GDPR Art. 17(3)(e)).
     erasure_retention_days = models.PositiveIntegerField(default=365 * 6)
     # Signs the user ids a customer's backend hands to the browser (identity linking).
@@ -90,7 +93,12 @@ class Purpose(models.Model):
     required = models.BooleanField(default=False, help_text="Always on; shown locked")
     order = models.PositiveIntegerField(default=0)
     consent_mode_signals = models.JSONField(default=list, blank=True, help_text="Google Consent Mode v2 signals")
-    cookies = models.JSONField(default=list, blank=True, help_text='Cookie names or patterns, e.g. ["_ga", "_ga_*"]')
+    cookies = models.JSONField(
+        default=list,
+        blank=True,
+        help_text='Cookie names or patterns, e.g. ["_ga", "_ga_*"], or objects for the declaration: '
+        '{"name": "_ga", "provider": "Google", "duration": "2 years", "party": "third", "description": "..."}',
+    )
     vendors = models.JSONField(default=list, blank=True, help_text='Vendors, e.g. ["Google Analytics"]')
     sale_share = models.BooleanField(default=False, help_text='A "sale" or "sharing" under US state law (GPC opts out)')
 
@@ -103,6 +111,12 @@ class Purpose(models.Model):
 
     def __str__(self) -> str:
         return self.slug
+
+    def clean(self) -> None:
+        # Imported here: the declaration module is the banner's, and the banner's modules import models.
+        from consent.banner.declaration import cookies_validate
+
+        cookies_validate(self.cookies)
 
 
 class PurposeTranslation(models.Model):
@@ -121,24 +135,29 @@ class PurposeTranslation(models.Model):
 
 
 class BannerText(models.Model):
-    """The banner's own words in one locale, as the operator is editing them (the draft)."""
+    """The banner's own words in one locale, as the operator is editing them (the draft).
+
+    An empty field takes the product's stock string for the locale when the version is published.
+    """
 
     site = models.ForeignKey(Site, on_delete=models.CASCADE, related_name="banner_texts")
     locale = models.CharField(max_length=16, validators=[LOCALE_VALIDATOR])
-    title = models.CharField(max_length=200)
-    body = models.TextField(max_length=4000)
-    accept_all = models.CharField(max_length=60)
-    reject_all = models.CharField(max_length=60)
-    customize = models.CharField(max_length=60)
+    title = models.CharField(max_length=200, blank=True)
+    body = models.TextField(max_length=4000, blank=True)
+    accept_all = models.CharField(max_length=60, blank=True)
+    reject_all = models.CharField(max_length=60, blank=True)
+    customize = models.CharField(max_length=60, blank=True)
     # Not `save`: a field of that name would hide Model.save().
-    save_label = models.CharField(max_length=60)
-    close = models.CharField(max_length=60)
-    preferences_title = models.CharField(max_length=200)
-    policy_link = models.CharField(max_length=120)
-    settings_link = models.CharField(max_length=120, help_text='The floating "cookie settings" control')
-    always_on = models.CharField(max_length=60, help_text="Label beside required purposes")
-    objection = models.CharField(max_length=200, help_text="Hint beside legitimate-interest purposes")
-    gpc_notice = models.CharField(max_length=300, help_text="Shown when Global Privacy Control opted the visitor out")
+    save_label = models.CharField(max_length=60, blank=True)
+    close = models.CharField(max_length=60, blank=True)
+    preferences_title = models.CharField(max_length=200, blank=True)
+    policy_link = models.CharField(max_length=120, blank=True)
+    settings_link = models.CharField(max_length=120, blank=True, help_text='The floating "cookie settings" control')
+    always_on = models.CharField(max_length=60, blank=True, help_text="Label beside required purposes")
+    objection = models.CharField(max_length=200, blank=True, help_text="Hint beside legitimate-interest purposes")
+    gpc_notice = models.CharField(
+        max_length=300, blank=True, help_text="Shown when Global Privacy Control opted the visitor out"
+    )
     direction = models.CharField(
         max_length=3, choices=[("ltr", "left to right"), ("rtl", "right to left")], default="ltr"
     )

@@ -14,6 +14,8 @@ from django.contrib.auth.models import AbstractBaseUser
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
 
+from consent.banner.declaration import cookie_declaration, cookie_names
+from consent.banner.stock import stock_text
 from consent.hooks import services as hooks_services
 from consent.models import BannerText, BannerVersion, Organization, Purpose, Site, Subject
 from consent.regions.selectors import regulations_content
@@ -53,6 +55,7 @@ def site_create(
     consent_lifetime_days: int = 365,
     honour_gpc: bool = True,
     cookie_domain: str = "",
+    banner_placeholders: bool = False,
 ) -> Site:
     """Create a site with a fresh identity secret, after validating every field."""
     if default_locale not in locales:
@@ -64,6 +67,7 @@ def site_create(
         privacy_policy_url=privacy_policy_url,
         locales=locales,
         default_locale=default_locale,
+        banner_placeholders=banner_placeholders,
         allowed_origins=allowed_origins or [],
         consent_lifetime_days=consent_lifetime_days,
         honour_gpc=honour_gpc,
@@ -90,7 +94,14 @@ def banner_content(*, site: Site) -> dict[str, Any]:
     for text in site.banner_texts.all():
         if text.locale not in site.locales:
             continue
-        texts[text.locale] = {field.removesuffix("_label"): getattr(text, field) for field in BANNER_TEXT_FIELDS}
+        texts[text.locale] = {}
+        for field in BANNER_TEXT_FIELDS:
+            key = field.removesuffix("_label")
+            # Left empty by the operator: the product's own words, frozen into the version like the rest.
+            value = getattr(text, field) or stock_text(locale=text.locale, key=key)
+            if not value:
+                raise BannerIncomplete("texts", f"{field!r} is empty in {text.locale!r}, which has no stock strings")
+            texts[text.locale][key] = value
         texts[text.locale]["purposes"] = {}
     for locale in site.locales:
         if locale not in texts:
@@ -117,7 +128,7 @@ def banner_content(*, site: Site) -> dict[str, Any]:
                 "legal_basis": p.legal_basis,
                 "required": p.required,
                 "consent_mode": list(p.consent_mode_signals),
-                "cookies": list(p.cookies),
+                "cookies": cookie_names(p.cookies),
                 "vendors": list(p.vendors),
                 "sale_share": p.sale_share,
             }
@@ -125,6 +136,13 @@ def banner_content(*, site: Site) -> dict[str, Any]:
         ],
         "texts": texts,
     }
+    # Only purposes with declaration objects carry the key, so versions of bare names keep their hashes.
+    for frozen, purpose in zip(content["purposes"], purposes, strict=True):
+        if (declaration := cookie_declaration(purpose.cookies)) is not None:
+            frozen["declaration"] = declaration
+    # Only sites that enable placeholders carry the key, so other versions keep their hashes.
+    if site.banner_placeholders:
+        content["embeds"] = True
     # Only sites with regulations carry the key, so versions published before regions keep their hashes.
     if regulations := regulations_content(site=site):
         slugs = {p.slug for p in purposes}

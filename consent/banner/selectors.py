@@ -14,6 +14,7 @@ from django.conf import settings
 from django.core.cache import cache
 from django.db.models import Max
 
+from consent.banner.stock import stock_text
 from consent.edge.ratelimit import CACHE_ERRORS
 from consent.models import BannerVersion, Site
 from consent.regions.resolution import UNKNOWN, RegionSignal
@@ -23,6 +24,7 @@ logger = logging.getLogger(__name__)
 
 BUNDLE_PATH = Path(settings.BASE_DIR) / "static" / "banner" / "dist" / "assent.js"
 REGIONAL_BUNDLE_PATH = BUNDLE_PATH.with_name("regional.js")
+EMBEDS_BUNDLE_PATH = BUNDLE_PATH.with_name("embeds.js")
 PUBLIC_PREFIX = "/api/v1/public/sites"
 ORIGINS_CACHE_SECONDS = 30
 
@@ -67,6 +69,15 @@ def regulation_public(regulation: Mapping[str, Any] | None) -> dict[str, Any] | 
     return {field: regulation[field] for field in fields}
 
 
+def texts_served(texts: Mapping[str, Mapping[str, Any]]) -> dict[str, dict[str, Any]]:
+    """Return a version's texts with the product's strings the banner needs and a site never edits."""
+    out = {}
+    for locale, words in texts.items():
+        receipt = stock_text(locale=locale, key="receipt_link") or stock_text(locale="en", key="receipt_link")
+        out[locale] = {"receipt_link": receipt, **words}
+    return out
+
+
 def banner_config(*, site: Site, version: BannerVersion, region: RegionSignal = UNKNOWN) -> dict[str, Any]:
     """Return everything the script needs for one version: texts, purposes, memory and endpoints.
 
@@ -80,7 +91,7 @@ def banner_config(*, site: Site, version: BannerVersion, region: RegionSignal = 
         or version.number
     )
     content = version.content
-    return {
+    config = {
         "site": site.key,
         "banner_version": version.content_hash,
         "number": version.number,
@@ -89,13 +100,16 @@ def banner_config(*, site: Site, version: BannerVersion, region: RegionSignal = 
         "locales": content["locales"],
         "default_locale": content["default_locale"],
         "purposes": content["purposes"],
-        "texts": content["texts"],
+        "texts": texts_served(content["texts"]),
         "lifetime_days": site.consent_lifetime_days,
         "honour_gpc": site.honour_gpc,
         "cookie_domain": site.cookie_domain,
         "endpoints": endpoints_for(key=site.key),
         "regulation": regulation_public(regulation_select(content.get("regulations", []), region)),
     }
+    if content.get("embeds"):
+        config["embeds"] = True
+    return config
 
 
 @lru_cache(maxsize=4)
@@ -121,7 +135,9 @@ def script_render(*, config: dict[str, Any]) -> bytes:
     regulation = config.get("regulation") or {}
     regional = regulation.get("model", "opt_in") != "opt_in" or regulation.get("gpp_sections")
     before = bundle_text(REGIONAL_BUNDLE_PATH) if regional else ""
-    return f"{header}{before}(function(__assent_config__){{\n{bundle_text()}}})({data});\n".encode()
+    # Placeholders for gated embeds, only where the site enables them: after the banner, which they drive.
+    after = bundle_text(EMBEDS_BUNDLE_PATH) if config.get("embeds") else ""
+    return f"{header}{before}(function(__assent_config__){{\n{bundle_text()}{after}}})({data});\n".encode()
 
 
 def script_digest(body: bytes) -> str:

@@ -27,3 +27,5 @@ const common = {
 await esbuild.build({ ...common, entryPoints: ["static/banner/src/index.js"], outfile: "static/banner/dist/assent.js" });
 // Only for visitors under an opt-out or notice regulation: the server sends it before the banner.
 await esbuild.build({ ...common, entryPoints: ["static/banner/src/regional.js"], outfile: "static/banner/dist/regional.js" });
+// Only for sites that enable placeholders for gated embeds: the server sends it after the banner.
+await esbuild.build({ ...common, entryPoints: ["static/banner/src/embeds.js"], outfile: "static/banner/dist/embeds.js" });

@@ -1,8 +1,8 @@
-// Blocking: <script type="text/plain" data-assent="purpose"> and <iframe data-assent data-src>
-// stay inert until every purpose they name is granted, then run in document order. Elements added
+// Blocking: <script type="text/plain" data-assent="purpose"> and any other element with data-assent and
+// data-src (an iframe, an image pixel) stay inert until every purpose they name is granted, then run in document order. Elements added
 // later (single-page apps) are found by a MutationObserver.
 
-const SELECTOR = 'script[type="text/plain"][data-assent],iframe[data-assent][data-src]';
+const SELECTOR = 'script[type="text/plain"][data-assent],[data-assent][data-src]:not(script)';
 
 // Under Trusted Types a page must let this policy create the script URLs and bodies it gated itself.
 let policy = null;
@@ -65,7 +65,7 @@ export function blockerCreate(granted) {
       if (!allowed(el) || el.hasAttribute("data-assent-queued")) continue;
       el.setAttribute("data-assent-queued", "");
       for (const p of purposesOf(el)) ran.add(p);
-      if (el.tagName === "IFRAME") {
+      if (el.tagName != "SCRIPT") {
         el.setAttribute("src", el.getAttribute("data-src"));
         el.removeAttribute("data-src");
         el.setAttribute("data-assent-ran", "");

@@ -109,10 +109,10 @@ export function uiCreate(model) {
   }
 
   function receiptLink(t) {
-    // The record of the visitor's latest choice, with the proofs to check it offline (see docs/ledger.md).
+    // The record of the visitor's latest choice, with the proofs to check it offline (see docs/ledger.md);
+    // its words come with the texts (the server supplies the product's own when a site has none).
     const url = model.receiptUrl();
-    const text = t.receipt_link || (/^ja/.test(model.locale()) ? "選択の記録をダウンロード" : "Download the record of my choice");
-    return url ? h("p", { class: "m" }, h("a", { href: url, download: "" }, text)) : null;
+    return url ? h("p", { class: "m" }, h("a", { href: url, download: "" }, t.receipt_link)) : null;
   }
 
   function prefsShow() {
