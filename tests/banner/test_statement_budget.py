@@ -6,12 +6,15 @@ import pytest
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
+from consent.hooks.models import Delivery
+from consent.hooks.services import destination_create
+from tests.ledger.cleanup import ledger_rows_delete
+
 URL = "/api/v1/public/sites/acme/consents"
 # One choice's statements, as docs/ledger.md lists them. Lower these when a cut lands; never raise them
 # without a reason written beside the new statement.
-# Savepoints count: under the test's transaction each atomic block is one, as BEGIN/COMMIT are in production.
-NEW_VISITOR_BUDGET = {"postgresql": 15, "sqlite": 19}
-RETURNING_VISITOR_BUDGET = {"postgresql": 11, "sqlite": 15}
+NEW_VISITOR_BUDGET = {"postgresql": 10, "sqlite": 14}
+RETURNING_VISITOR_BUDGET = {"postgresql": 9, "sqlite": 13}
 
 
 def _post(client, site, subject, key):
@@ -32,9 +35,17 @@ def _post(client, site, subject, key):
 
 
 @pytest.fixture
-def warm(client, site):
-    """Post one choice first, so the site's log exists and per-process caches are filled as in production."""
+def committed(transactional_db):
+    """Commit for real, as in production: a process remembers only what it saw committed (the site's log)."""
+    yield
+    ledger_rows_delete()
+
+
+@pytest.fixture
+def warm(committed, client, site):
+    """Post two choices first, so the site's log exists and per-process caches are filled as in production."""
     _post(client, site, "00000000000000000000000000000000", "warm-0001")
+    _post(client, site, "00000000000000000000000000000001", "warm-0002")
     return site
 
 
@@ -47,3 +58,12 @@ def test_a_returning_visitors_choice_stays_within_its_statement_budget(client, w
     _post(client, warm, "0f1e2d3c4b5a69788796a5b4c3d2e1f0", "key-0001")
     statements = _post(client, warm, "0f1e2d3c4b5a69788796a5b4c3d2e1f0", "key-0002")
     assert len(statements) <= RETURNING_VISITOR_BUDGET[connection.vendor]
+
+
+@pytest.mark.django_db
+def test_a_site_with_an_active_destination_still_queues_its_delivery(client, site, settings):
+    """Admission tells the write path whether to read destinations; a site that has one must still get it."""
+    settings.ASSENT_ALLOW_PRIVATE_DESTINATIONS = True  # a local receiver; nothing is sent
+    destination_create(site=site, url="http://127.0.0.1:9/hook", purposes=[])
+    _post(client, site, "0f1e2d3c4b5a69788796a5b4c3d2e1f0", "key-0001")
+    assert Delivery.objects.filter(destination__site=site).count() == 1
