@@ -6,6 +6,8 @@ import pytest
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
+from consent.banner.models import DailyCount
+from consent.banner.services import daily_count_add
 from consent.hooks.models import Delivery
 from consent.hooks.services import destination_create
 from tests.ledger.cleanup import ledger_rows_delete
@@ -67,3 +69,14 @@ def test_a_site_with_an_active_destination_still_queues_its_delivery(client, sit
     destination_create(site=site, url="http://127.0.0.1:9/hook", purposes=[])
     _post(client, site, "0f1e2d3c4b5a69788796a5b4c3d2e1f0", "key-0001")
     assert Delivery.objects.filter(destination__site=site).count() == 1
+
+
+@pytest.mark.django_db
+def test_a_days_first_count_and_the_next_are_one_statement_each(site):
+    version = site.banner_versions.get().content_hash
+    for expected in (1, 2):
+        with CaptureQueriesContext(connection) as captured:
+            daily_count_add(site=site, banner_version=version, locale="en", counter="custom")
+        assert len(captured.captured_queries) == 1
+        row = DailyCount.objects.get(site=site, banner_version=version, locale="en")
+        assert (row.custom, row.shown, row.accept_all, row.reject_all, row.other) == (expected, 0, 0, 0, 0)
