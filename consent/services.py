@@ -217,6 +217,7 @@ def subject_get_or_create(*, site: Site, external_id: str, kind: str) -> Subject
         return Subject.objects.get(site=site, kind=kind, external_id=external_id)
     subject.pk = rows[0][0]
     subject._state.adding = False
+    subject._state.db = connection.alias
     return subject
 
 
