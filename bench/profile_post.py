@@ -65,7 +65,7 @@ def main() -> None:
 
     def post(n: int) -> None:
         body = {
-            "subject": f"profile-{n:08d}",
+            "subject": f"{n:032x}",  # the banner's visitor id: 32 hex digits
             "choices": {"essential": True, "personalization": True, "analytics": n % 2 == 0, "marketing": False},
             "banner_version": version,
             "method": "custom",

@@ -12,7 +12,8 @@ from typing import Any
 
 from django.contrib.auth.models import AbstractBaseUser
 from django.core.exceptions import ValidationError
-from django.db import IntegrityError, transaction
+from django.db import connection, transaction
+from django.utils import timezone
 
 from consent.banner.declaration import cookie_declaration, cookie_names
 from consent.banner.stock import stock_text
@@ -20,6 +21,7 @@ from consent.hooks import services as hooks_services
 from consent.models import BannerText, BannerVersion, Organization, Purpose, Site, Subject
 from consent.regions.selectors import regulations_content
 from ledger import services as ledger_services
+from ledger.rows import fetch
 from ledger.services import IdempotencyConflict, Receipt
 
 LEGITIMATE_INTEREST = Purpose.LegalBasis.LEGITIMATE_INTEREST.value
@@ -218,18 +220,35 @@ def subject_get_or_create(*, site: Site, external_id: str, kind: str) -> Subject
     if subject is not None:
         return subject
     pseudonym = secrets.token_hex(16)
-    try:
-        with transaction.atomic():
-            return Subject.objects.create(
-                site=site,
-                external_id=external_id,
-                kind=kind,
-                pseudonym=pseudonym,
-                ledger_key=ledger_services.subject_key(site=site.key, subject=pseudonym),
-            )
-    except IntegrityError:
+    subject = Subject(
+        site=site,
+        external_id=external_id,
+        kind=kind,
+        pseudonym=pseudonym,
+        ledger_key=ledger_services.subject_key(site=site.key, subject=pseudonym),
+        created_at=timezone.now(),
+    )
+    # One statement and no savepoint: a concurrent first sight makes the insert a no-op, not an error.
+    rows = fetch(_SUBJECT_INSERT, [site.pk, external_id, kind, pseudonym, subject.ledger_key, _at(subject)])
+    if not rows:
         # Another request created it first; theirs is the one.
         return Subject.objects.get(site=site, kind=kind, external_id=external_id)
+    subject.pk = rows[0][0]
+    subject._state.adding = False
+    subject._state.db = connection.alias
+    return subject
+
+
+# Quoted names only; every value is a parameter.
+_SUBJECT_INSERT = (
+    "INSERT INTO consent_subject (site_id, external_id, kind, pseudonym, ledger_key, linked_to_id, created_at)"
+    " VALUES (%s, %s, %s, %s, %s, NULL, %s) ON CONFLICT (site_id, kind, external_id) DO NOTHING RETURNING id"
+)
+
+
+def _at(subject: Subject) -> Any:
+    """Return the creation time as this database takes it (what the ORM's DateTimeField would send)."""
+    return Subject._meta.get_field("created_at").get_db_prep_value(subject.created_at, connection)
 
 
 @dataclass(frozen=True)

@@ -7,65 +7,27 @@ writes everything else in one multi-table insert.
 import hashlib
 import os
 import uuid
-from datetime import UTC, datetime
+from datetime import datetime
 from typing import Any
 
-from django.db import connection
-
+from ledger import backends
 from ledger.canonical import canonical_json
 from ledger.choices import Choice, kind_derive
 from ledger.errors import IdempotencyConflict
 from ledger.idempotency import key_find, key_insert, request_fingerprint
 from ledger.ids import now_ns, ns_datetime, uuid7
 from ledger.models import Event, Evidence, Log, PendingLeaf, State
-from ledger.projection import EVENT_COLUMNS, FOLD_COLUMNS, StateRow, event_row_bytes, state_fold, state_step
+from ledger.projection import FOLD_COLUMNS, StateRow, state_fold, state_next
 from ledger.receipts import Receipt, receipt_sign
-from ledger.rows import Insert, fetch, inserts_run
+from ledger.record import EVENT_COLUMNS, EventRecord, record_bytes
+from ledger.rows import Insert, inserts_run
 
 _STATE_FIELDS = ("purpose", "granted", "kind", "source", "since", "expires_at", "event_id", "receipt_id")
-# Raw SQL: the ORM's query building costs as much as the query on this path.
-_STATE_SELECT = (
-    "SELECT purpose, granted, kind, source, since, expires_at, event_id, receipt_id"
-    " FROM ledger_state WHERE log_id = %s AND subject_key = %s"
-)
 _STATE_UPDATED = ("granted", "kind", "source", "since", "expires_at", "event_id", "receipt_id")
 
 
-def _leaf_hash(site: str, event: tuple[Any, ...]) -> bytes:
-    return hashlib.sha256(b"\x00" + event_row_bytes(site, event)).digest()
-
-
-def _states_locked(log: Log, key: str) -> dict[str, StateRow]:
-    """Return the subject's state rows, locked until the transaction ends (PostgreSQL; SQLite has one writer)."""
-    postgres = connection.vendor == "postgresql"
-    rows = fetch(_STATE_SELECT + (" FOR UPDATE" if postgres else ""), [log.id, key])
-    return {row[0]: (_state_row if postgres else _state_row_sqlite)(row) for row in rows}
-
-
-def _state_row(row: tuple[Any, ...]) -> StateRow:
-    purpose, granted, kind, source, since, expires_at, event_id, receipt_id = row
-    return StateRow(purpose, granted, kind, source, since, expires_at, str(event_id), str(receipt_id))
-
-
-def _utc(value: str | datetime) -> datetime:
-    """Return a timestamp SQLite handed back (text, or a naive datetime in UTC) as an aware datetime."""
-    moment = datetime.fromisoformat(value) if isinstance(value, str) else value
-    return moment.replace(tzinfo=UTC)
-
-
-def _state_row_sqlite(row: tuple[Any, ...]) -> StateRow:
-    """Convert a raw SQLite row the way the ORM would (text timestamps in UTC, hex UUIDs, integer booleans)."""
-    purpose, granted, kind, source, since, expires_at, event_id, receipt_id = row
-    return StateRow(
-        purpose,
-        bool(granted),
-        kind,
-        source,
-        _utc(since),
-        _utc(expires_at) if expires_at else None,
-        str(uuid.UUID(event_id)),
-        str(uuid.UUID(receipt_id)),
-    )
+def _leaf_hash(site: str, event: EventRecord) -> bytes:
+    return hashlib.sha256(b"\x00" + record_bytes(site, event)).digest()
 
 
 def _evidence(log: Log, key: str, receipt_id: uuid.UUID, at: datetime, evidence: dict[str, Any] | None) -> Insert:
@@ -87,7 +49,7 @@ def _evidence_hash(insert: Insert) -> str:
 def choice_write(log: Log, key: str, choice: Choice, channel: str) -> Receipt:
     """Write one checked choice (inside the caller's atomic block) and return its signed receipt."""
     # Row locks on this subject's state serialize its appends, so event ids follow the order of writes.
-    stored = _states_locked(log, key)
+    stored = backends.current().states_locked(log.id, key)
     ns = now_ns()
     recorded_at = ns_datetime(ns)
     floor = max((uuid.UUID(row.event_id) for row in stored.values()), default=None)
@@ -101,7 +63,7 @@ def choice_write(log: Log, key: str, choice: Choice, channel: str) -> Receipt:
         for purpose in sorted(choice.decisions)
     ]
     leaves = [_leaf_hash(log.site, event) for event in events]
-    states = [_state_after(stored.get(event[2]), event) for event in events]
+    states = [_state_after(stored.get(event.purpose), event) for event in events]
     keyed = key_insert(log, key, channel, choice, receipt_id, recorded_at)
     _rows_write(log, key, events, leaves, [evidence, keyed], states, stored)
     state = {purpose: row.granted for purpose, row in stored.items()}
@@ -111,7 +73,7 @@ def choice_write(log: Log, key: str, choice: Choice, channel: str) -> Receipt:
         origin=log.origin,
         receipt_id=str(receipt_id),
         recorded_at=recorded_at,
-        events=[(str(event[0]), event[2], leaf) for event, leaf in zip(events, leaves, strict=True)],
+        events=[(str(event.id), event.purpose, leaf) for event, leaf in zip(events, leaves, strict=True)],
         state=state,
         changed=[row.purpose for row in states if row.granted != getattr(stored.get(row.purpose), "granted", None)],
         replayed=False,
@@ -127,8 +89,8 @@ def _event(
     recorded_at: datetime,
     receipt_id: uuid.UUID,
     evidence_hash: str,
-) -> tuple[Any, ...]:
-    """Return one purpose's event row in EVENT_COLUMNS order."""
+) -> EventRecord:
+    """Return one purpose's event."""
     granted = choice.decisions[purpose]
     kind = choice.kind or kind_derive(
         granted=granted,
@@ -138,30 +100,30 @@ def _event(
     # The idempotency key is recorded on the first event only (purposes are sorted, so that is the
     # first purpose); IdempotencyKey is what refuses a second choice under it.
     first = purpose == min(choice.decisions)
-    return (
-        event_id,
-        key,
-        purpose,
-        granted,
-        kind,
-        choice.source,
-        choice.method,
-        choice.banner_version,
-        choice.jurisdiction,
-        choice.locale,
-        choice.occurred_at or recorded_at,
-        recorded_at,
-        recorded_at + choice.lifetime if granted and choice.lifetime else None,
-        receipt_id,
-        evidence_hash,
-        choice.idempotency_key if first else None,
+    return EventRecord(
+        id=event_id,
+        subject_key=key,
+        purpose=purpose,
+        granted=granted,
+        kind=kind,
+        source=choice.source,
+        method=choice.method,
+        banner_version=choice.banner_version,
+        jurisdiction=choice.jurisdiction,
+        locale=choice.locale,
+        occurred_at=choice.occurred_at or recorded_at,
+        recorded_at=recorded_at,
+        expires_at=recorded_at + choice.lifetime if granted and choice.lifetime else None,
+        receipt_id=receipt_id,
+        evidence_hash=evidence_hash,
+        idempotency_key=choice.idempotency_key if first else None,
     )
 
 
 def _rows_write(
     log: Log,
     key: str,
-    events: list[tuple[Any, ...]],
+    events: list[EventRecord],
     leaves: list[bytes],
     beside: list[Insert],
     states: list[StateRow],
@@ -169,10 +131,10 @@ def _rows_write(
 ) -> None:
     """Insert the events, their queue rows, the evidence and key rows and the new projection rows in one go."""
     state_fields = ("log", "subject_key", *_STATE_FIELDS)
-    pending = [(event[0], log.id, leaf) for event, leaf in zip(events, leaves, strict=True)]
+    pending = [(event.id, log.id, leaf) for event, leaf in zip(events, leaves, strict=True)]
     inserts_run(
         [
-            Insert(Event, ("log", *EVENT_COLUMNS), [(log.id, *event) for event in events]),
+            Insert(Event, ("log", *EVENT_COLUMNS), [(log.id, *event.as_row()) for event in events]),
             Insert(PendingLeaf, ("event", "log", "leaf_hash"), pending),
             *beside,
             # New rows are plain inserts: if a concurrent append created one first, this fails and the append retries.
@@ -188,10 +150,19 @@ def _rows_write(
     )
 
 
-def _state_after(previous: StateRow | None, event: tuple[Any, ...]) -> StateRow:
-    """Return a purpose's state after one event row (EVENT_COLUMNS order)."""
-    event_id, _, purpose, granted, kind, source, _, _, _, _, _, recorded_at, expires_at, receipt_id, _, _ = event
-    return state_step(previous, (event_id, purpose, granted, kind, source, recorded_at, expires_at, receipt_id))
+def _state_after(previous: StateRow | None, event: EventRecord) -> StateRow:
+    """Return a purpose's state after one event."""
+    return state_next(
+        previous,
+        purpose=event.purpose,
+        granted=event.granted,
+        kind=event.kind,
+        source=event.source,
+        recorded_at=event.recorded_at,
+        expires_at=event.expires_at,
+        event_id=str(event.id),
+        receipt_id=str(event.receipt_id),
+    )
 
 
 def _state_values(row: StateRow) -> tuple[Any, ...]:
@@ -232,7 +203,7 @@ def receipt_rebuild(log: Log, key: str, receipt_id: uuid.UUID, *, replayed: bool
         origin=log.origin,
         receipt_id=str(receipt_id),
         recorded_at=recorded_at,
-        events=[(str(row[0]), row[2], _leaf_hash(log.site, row)) for row in rows],
+        events=[(str(row[0]), row[2], _leaf_hash(log.site, EventRecord.from_row(row))) for row in rows],
         state={purpose: row.granted for purpose, row in after.items()},
         changed=[p for p in purposes if p not in before or before[p].granted != after[p].granted],
         replayed=replayed,

@@ -5,68 +5,14 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from ledger.canonical import event_text_bytes, timestamp
+from ledger.record import EVENT_COLUMNS, EventRecord, record_bytes
 
-# The columns of an event row, in the order event_row_bytes() reads them (for values_list()).
-EVENT_COLUMNS = (
-    "id",
-    "subject_key",
-    "purpose",
-    "granted",
-    "kind",
-    "source",
-    "method",
-    "banner_version",
-    "jurisdiction",
-    "locale",
-    "occurred_at",
-    "recorded_at",
-    "expires_at",
-    "receipt_id",
-    "evidence_hash",
-    "idempotency_key",
-)
+__all__ = ["EVENT_COLUMNS", "FOLD_COLUMNS", "StateRow", "event_row_bytes", "state_fold", "state_next", "state_step"]
 
 
 def event_row_bytes(site: str, row: tuple[Any, ...]) -> bytes:
     """Return the canonical bytes of an event row read with EVENT_COLUMNS."""
-    (
-        event_id,
-        subject_key,
-        purpose,
-        granted,
-        kind,
-        source,
-        method,
-        banner_version,
-        jurisdiction,
-        locale,
-        occurred_at,
-        recorded_at,
-        expires_at,
-        receipt_id,
-        evidence_hash,
-        idempotency_key,
-    ) = row
-    return event_text_bytes(
-        event_id=str(event_id),
-        site=site,
-        subject_key=subject_key,
-        purpose=purpose,
-        granted=granted,
-        kind=kind,
-        source=source,
-        method=method,
-        banner_version=banner_version,
-        jurisdiction=jurisdiction,
-        locale=locale,
-        occurred_at=timestamp(occurred_at),
-        recorded_at=timestamp(recorded_at),
-        expires_at=timestamp(expires_at) if expires_at is not None else None,
-        receipt_id=str(receipt_id),
-        evidence_hash=evidence_hash,
-        idempotency_key=idempotency_key or "",
-    )
+    return record_bytes(site, EventRecord.from_row(row))
 
 
 @dataclass(frozen=True)

@@ -2,23 +2,23 @@
 
 On PostgreSQL every insert of one append travels in a single statement (data-modifying CTEs), so a
 choice costs one round trip to write however many tables it touches; SQLite runs in-process and takes
-them one by one. Values are adapted by type the way the ORM's fields adapt them for each backend, so
+them one by one (ledger/backends/ holds each database's way). Values are adapted by type the way the
+ORM's fields adapt them for each backend, so
 UUIDs, datetimes and JSON read back through the ORM exactly as written (verification recomputes every
 leaf hash from rows read that way).
 """
 
 from __future__ import annotations
 
-import json
-import uuid
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
-from datetime import datetime
 from functools import lru_cache
 from typing import Any
 
 from django.db import connection
 from django.db.models import Model
+
+from ledger import backends
 
 
 @dataclass(frozen=True)
@@ -30,25 +30,6 @@ class Insert:
     rows: Sequence[Sequence[Any]]
     upsert_on: Sequence[str] = ()
     upsert_set: Sequence[str] = field(default_factory=tuple)
-
-
-def _adapter() -> Callable[[Any], Any]:
-    """Return how this database takes a Python value (the ORM's field preparation, minus its cost)."""
-    if connection.vendor == "postgresql":
-        return _adapt_postgres
-    return _adapt_sqlite
-
-
-def _adapt_postgres(value: Any) -> Any:
-    return json.dumps(value) if isinstance(value, dict) else value
-
-
-def _adapt_sqlite(value: Any) -> Any:
-    if isinstance(value, uuid.UUID):
-        return value.hex
-    if isinstance(value, datetime):
-        return connection.ops.adapt_datetimefield_value(value)
-    return json.dumps(value) if isinstance(value, dict) else value
 
 
 @lru_cache(maxsize=256)
@@ -81,7 +62,7 @@ def _statement(insert: Insert, rows: Sequence[Sequence[Any]]) -> tuple[str, list
     """Return the SQL and parameters of one multi-row INSERT."""
     shape = (tuple(insert.fields), len(rows), tuple(insert.upsert_on), tuple(insert.upsert_set))
     sql = _insert_sql(insert.model, *shape)
-    adapt = _adapter()
+    adapt = backends.current().adapt
     return sql, [adapt(value) for row in rows for value in row]
 
 
@@ -94,27 +75,10 @@ def fetch(sql: str, params: Sequence[Any]) -> list[tuple[Any, ...]]:
 
 def inserts_run(inserts: Iterable[Insert]) -> None:
     """Run several inserts: one statement on PostgreSQL, one per table elsewhere."""
-    statements = [_statement(insert, insert.rows) for insert in inserts if insert.rows]
-    if connection.vendor == "postgresql" and len(statements) > 1:
-        ctes = ", ".join(f"w{number} AS ({sql})" for number, (sql, _) in enumerate(statements))
-        fetch(f"WITH {ctes} SELECT 1", [p for _, params in statements for p in params])
-        return
-    for sql, params in statements:
-        fetch(sql, params)
+    backends.current().statements_run([_statement(insert, insert.rows) for insert in inserts if insert.rows])
 
 
 def rows_insert(insert: Insert) -> None:
     """Insert many rows into one table: COPY on PostgreSQL, one prepared INSERT run per row on SQLite."""
     table = connection.ops.quote_name(insert.model._meta.db_table)
-    columns = _columns(insert.model, tuple(insert.fields))
-    with connection.cursor() as cursor:
-        if connection.vendor == "postgresql":
-            # Builds no SQL text per row: the values stream in COPY's own format.
-            with cursor.cursor.copy(f"COPY {table} ({columns}) FROM STDIN") as copy:
-                for row in insert.rows:
-                    copy.write_row(row)
-            return
-        adapt = _adapter()
-        placeholders = ", ".join(["%s"] * len(insert.fields))
-        sql = f"INSERT INTO {table} ({columns}) VALUES ({placeholders})"  # noqa: S608 (names from model metadata)
-        cursor.executemany(sql, [[adapt(value) for value in row] for row in insert.rows])
+    backends.current().rows_copy(table, _columns(insert.model, tuple(insert.fields)), insert.rows)

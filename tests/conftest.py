@@ -7,6 +7,7 @@ from django.db import connection
 
 from consent.demo import demo_seed
 from consent.models import Membership, Organization, Site
+from ledger.logs import log_cache_clear
 from tests import factories
 from tests.banner.signing import signing_key_ensure
 
@@ -49,6 +50,13 @@ def _fast_password_hasher(request, settings):
     if request.node.get_closest_marker("browser"):
         return  # a live server in another process checks passwords with the default hashers
     settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+
+
+@pytest.fixture(autouse=True)
+def _logs_forgotten():
+    """Each test's logs roll back with it: a log a test saw committed must not outlive the test."""
+    yield
+    log_cache_clear()
 
 
 @pytest.fixture

@@ -6,8 +6,7 @@ from collections.abc import Mapping
 from datetime import datetime
 from typing import Any
 
-from django.db import IntegrityError, transaction
-from django.db.models import F
+from django.db import connection
 from django.utils import timezone
 
 from consent.banner.models import DailyCount
@@ -99,16 +98,22 @@ def choice_submit(
 
 def daily_count_add(*, site: Site, banner_version: str, locale: str, counter: str) -> None:
     """Add one to today's counter for a site, version and locale."""
-    if counter not in {"shown", "accept_all", "reject_all", "custom", "other"}:
+    if counter not in COUNTERS:
         raise ValueError(f"unknown counter {counter!r}")
-    row = DailyCount.objects.filter(site=site, day=timezone.now().date(), banner_version=banner_version, locale=locale)
-    if row.update(**{counter: F(counter) + 1}):
-        return
-    try:
-        with transaction.atomic():
-            DailyCount.objects.create(
-                site=site, day=timezone.now().date(), banner_version=banner_version, locale=locale, **{counter: 1}
-            )
-    except IntegrityError:
-        # Another request created today's row first; count on it.
-        row.update(**{counter: F(counter) + 1})
+    # One statement whether or not today's row exists yet (first of the day: the row with a 1).
+    day = DailyCount._meta.get_field("day").get_db_prep_value(timezone.now().date(), connection)
+    ones = [int(column == counter) for column in COUNTERS]
+    with connection.cursor() as cursor:
+        cursor.execute(_COUNT_ADD[counter], [site.pk, day, banner_version, locale, *ones])
+
+
+COUNTERS = ("shown", "accept_all", "reject_all", "custom", "other")
+# One statement text per counter; only these fixed column names are formatted in, every value is a parameter.
+_COUNT_ADD = {
+    column: (
+        f"INSERT INTO banner_dailycount (site_id, day, banner_version, locale, {', '.join(COUNTERS)})"  # noqa: S608
+        " VALUES (%s, %s, %s, %s, %s, %s, %s, %s, %s) ON CONFLICT (site_id, day, banner_version, locale)"
+        f" DO UPDATE SET {column} = banner_dailycount.{column} + 1"
+    )
+    for column in COUNTERS
+}

@@ -9,6 +9,7 @@ from rest_framework import serializers
 
 from consent.edge.errors import Refused, error_response, flatten, invalid
 from consent.edge.ratelimit import limit_client, limit_site
+from consent.hooks.services import ACTIVE_DESTINATIONS
 from consent.models import Site
 
 
@@ -56,7 +57,7 @@ def admit(
     """
     if refused := limit_client(request, scope=scope):
         raise Refused(refused)
-    site = Site.objects.select_related("organization").filter(key=key).first()
+    site = Site.objects.select_related("organization").annotate(**ACTIVE_DESTINATIONS).filter(key=key).first()
     if site is None:
         raise site_not_found(key)
     data = body_json(request, limit=body_limit)

@@ -11,7 +11,8 @@ from functools import wraps
 from typing import Any
 
 from django.conf import settings
-from django.core.cache import cache
+from django.core.cache import cache, caches
+from django.core.cache.backends.redis import RedisCache
 from django.http import HttpRequest, HttpResponseBase, JsonResponse
 
 from consent.edge.address import client_key
@@ -56,12 +57,28 @@ _local = _LocalWindows()
 
 
 def _shared_hit(counter: str, window: int) -> int:
-    # One round trip on the hot path: incr() is atomic on Redis and fails only on the window's first
-    # hit, when add() creates the counter with its expiry (or loses to a concurrent add, then incr wins).
+    """Count one hit in the shared cache and return the window's count so far."""
+    if isinstance(backend := caches["default"], RedisCache):
+        return _redis_hit(backend, counter, window)
+    # Elsewhere incr() fails only on the window's first hit, when add() creates the counter with its
+    # expiry (or loses to a concurrent add, then incr wins).
     try:
         return int(cache.incr(counter))
     except ValueError:
         return 1 if cache.add(counter, 1, timeout=window * 2) else int(cache.incr(counter))
+
+
+def _redis_hit(backend: RedisCache, counter: str, window: int) -> int:
+    """Count one hit in one round trip: create the counter with its expiry if new, then INCR it.
+
+    Django's incr() asks EXISTS first, a second round trip on every request. The counter is stored
+    as the plain integer the cache itself would store, so cache.get() still reads it.
+    """
+    key = backend.make_and_validate_key(counter)
+    pipe = backend._cache.get_client(key, write=True).pipeline(transaction=False)
+    pipe.set(key, 0, ex=window * 2, nx=True)
+    pipe.incr(key)
+    return int(pipe.execute()[1])
 
 
 def rate_limit_hit(*, key: str, limit: int, window: int = 60) -> int | None:

@@ -4,7 +4,7 @@ from datetime import datetime, timedelta
 from typing import Any
 
 from django.db import transaction
-from django.db.models import QuerySet
+from django.db.models import Exists, OuterRef, QuerySet
 from django.utils import timezone
 
 from consent.hooks import guard, outbox, signing
@@ -19,6 +19,12 @@ from ledger.services import Receipt
 SECRET_GRACE = timedelta(hours=24)
 # Every retired secret adds a signature to each request; this many at once is plenty for any switch.
 RETIRED_MAX = 5
+# Annotate a site with this where it is loaded anyway (the public write path's admission), and
+# deliveries_create reads no destinations for a site that had none a moment before its transaction:
+# the same as a destination committed just after the query inside it.
+ACTIVE_DESTINATIONS = {
+    "has_active_destinations": Exists(Destination.objects.filter(site=OuterRef("pk"), active=True)),
+}
 DEFAULT_EVENT_TYPES = [EventType.CONSENT_UPDATED.value, EventType.CONSENT_EXPIRED.value, EventType.SUBJECT_ERASED.value]
 
 
@@ -145,7 +151,10 @@ def deliveries_create(*, site: Site, subject: Subject, receipt: Receipt, event_t
     consent.expired. Destinations match on event type and (except for subject.erased) on at least
     one changed purpose.
     """
-    # Most sites have no destination: answer them with one query and no read of the ledger.
+    # Most sites have no destination: answer them with no query when the site was loaded with
+    # ACTIVE_DESTINATIONS, else with one, and no read of the ledger either way.
+    if getattr(site, "has_active_destinations", True) is False:
+        return 0
     active = list(Destination.objects.filter(site=site, active=True))
     if not active:
         return 0

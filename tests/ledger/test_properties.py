@@ -17,6 +17,7 @@ from ledger.export import export_lines
 from ledger.keys import verification_keys
 from ledger.logs import log_find
 from ledger.models import State
+from ledger.record import EventRecord, record_bytes
 from ledger.verification import Problem, log_verify
 from ledger.verify import VerifyFailed, export_verify
 from tests.ledger.conftest import PURPOSES, Append
@@ -60,6 +61,26 @@ def test_the_fast_canonical_form_equals_the_json_encoder(
     )
     assert fast == slow
     assert canonical_json(json.loads(fast)) == fast
+    record = EventRecord(
+        id=common["event_id"],
+        subject_key=common["subject_key"],
+        purpose=purpose,
+        granted=granted,
+        kind=kind,
+        source=source,
+        method=method,
+        banner_version=banner,
+        jurisdiction=jurisdiction,
+        locale=locale,
+        occurred_at=occurred,
+        recorded_at=recorded,
+        expires_at=expires,
+        receipt_id=common["receipt_id"],
+        evidence_hash="",
+        idempotency_key=key or None,
+    )
+    assert record_bytes(site, record) == slow
+    assert EventRecord.from_row(record.as_row()) == record
 
 
 @settings(max_examples=60, deadline=None)

@@ -1,0 +1,17 @@
+"""What differs between the databases on the write path, one module per backend.
+
+Each module offers the same four things: `adapt` (a Python value as the ORM's fields would send it),
+`states_locked` (a subject's state rows, locked until the transaction ends), `statements_run`
+(several INSERTs in as few round trips as the database allows) and `rows_copy` (bulk loading).
+"""
+
+from types import ModuleType
+
+from django.db import connection
+
+from ledger.backends import postgresql, sqlite
+
+
+def current() -> ModuleType:
+    """Return the module of the database the default connection speaks to."""
+    return postgresql if connection.vendor == "postgresql" else sqlite
