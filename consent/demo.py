@@ -35,7 +35,8 @@ class DemoPurpose:
     en: tuple[str, str]
     ja: tuple[str, str]
     consent_mode: tuple[str, ...] = ()
-    cookies: tuple[str, ...] = ()
+    # Names, or declaration objects (provider, duration, party, description) shown in the cookie tables.
+    cookies: tuple[str | dict[str, str], ...] = ()
     vendors: tuple[str, ...] = ()
     sale_share: bool = False
 
@@ -149,7 +150,17 @@ PURPOSES = [
         ),
         ("分析とマーケティング", "データ分析、およびご希望に応じたマーケティングメールや資料の送付。"),
         consent_mode=("analytics_storage",),
-        cookies=("_ga", "_ga_*", "_gid"),
+        cookies=(
+            {
+                "name": "_ga",
+                "provider": "Google",
+                "duration": "2 years",
+                "party": "third",
+                "description": "Tells visits apart for statistics.",
+            },
+            {"name": "_ga_*", "provider": "Google", "duration": "2 years", "party": "third"},
+            {"name": "_gid", "provider": "Google", "duration": "24 hours", "party": "third"},
+        ),
         vendors=("Google Analytics",),
     ),
     DemoPurpose(

@@ -25,6 +25,7 @@ logger = logging.getLogger(__name__)
 BUNDLE_PATH = Path(settings.BASE_DIR) / "static" / "banner" / "dist" / "assent.js"
 REGIONAL_BUNDLE_PATH = BUNDLE_PATH.with_name("regional.js")
 EMBEDS_BUNDLE_PATH = BUNDLE_PATH.with_name("embeds.js")
+DECLARATION_BUNDLE_PATH = BUNDLE_PATH.with_name("declaration.js")
 PUBLIC_PREFIX = "/api/v1/public/sites"
 ORIGINS_CACHE_SECONDS = 30
 
@@ -112,7 +113,7 @@ def banner_config(*, site: Site, version: BannerVersion, region: RegionSignal = 
     return config
 
 
-@lru_cache(maxsize=4)
+@lru_cache(maxsize=8)
 def _bundle_read(path: str, mtime_ns: int) -> str:
     return Path(path).read_text(encoding="utf-8")
 
@@ -137,6 +138,9 @@ def script_render(*, config: dict[str, Any]) -> bytes:
     before = bundle_text(REGIONAL_BUNDLE_PATH) if regional else ""
     # Placeholders for gated embeds, only where the site enables them: after the banner, which they drive.
     after = bundle_text(EMBEDS_BUNDLE_PATH) if config.get("embeds") else ""
+    # The cookie tables, only where a purpose declares its cookies: after the banner, whose layer shows them.
+    if any("declaration" in purpose for purpose in config["purposes"]):
+        after += bundle_text(DECLARATION_BUNDLE_PATH)
     return f"{header}{before}(function(__assent_config__){{\n{bundle_text()}{after}}})({data});\n".encode()
 
 

@@ -29,3 +29,5 @@ await esbuild.build({ ...common, entryPoints: ["static/banner/src/index.js"], ou
 await esbuild.build({ ...common, entryPoints: ["static/banner/src/regional.js"], outfile: "static/banner/dist/regional.js" });
 // Only for sites that enable placeholders for gated embeds: the server sends it after the banner.
 await esbuild.build({ ...common, entryPoints: ["static/banner/src/embeds.js"], outfile: "static/banner/dist/embeds.js" });
+// Only for sites whose purposes declare their cookies: the server sends it after the banner.
+await esbuild.build({ ...common, entryPoints: ["static/banner/src/declaration.js"], outfile: "static/banner/dist/declaration.js" });

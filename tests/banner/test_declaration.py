@@ -4,7 +4,7 @@ import pytest
 from django.core.exceptions import ValidationError
 
 from consent import services
-from consent.banner.selectors import banner_config, version_latest
+from consent.banner.selectors import DECLARATION_BUNDLE_PATH, banner_config, bundle_text, version_latest
 from consent.models import Purpose
 
 GA = {"name": "_ga", "provider": "Google", "duration": "2 years", "party": "third", "description": "Counts visits."}
@@ -52,3 +52,24 @@ def test_a_malformed_declaration_is_refused_at_save(site, cookies):
         purpose.full_clean()
     assert "cookies" in raised.value.message_dict
     assert Purpose.objects.get(pk=purpose.pk).cookies == ["_analytics"]
+
+
+def _declare(site):
+    analytics = site.purposes.get(slug="analytics")
+    analytics.cookies = [GA]
+    analytics.full_clean()
+    analytics.save()
+
+
+def test_a_site_of_bare_cookie_names_never_sends_the_declaration_bundle(client, site):
+    assert bundle_text(DECLARATION_BUNDLE_PATH) not in client.get("/c/acme.js").content.decode()
+
+
+def test_a_published_declaration_brings_its_bundle_after_the_banner(client, site):
+    _declare(site)
+    # Saved but not yet published: the script still shows what the visitor was last shown.
+    assert bundle_text(DECLARATION_BUNDLE_PATH) not in client.get("/c/acme.js").content.decode()
+    services.banner_publish(site=site, material=False)
+    body = client.get("/c/acme.js").content.decode()
+    assert body.index(bundle_text()) < body.index(bundle_text(DECLARATION_BUNDLE_PATH)) < body.rindex("})(")
+    assert '"provider":"Google"' in body

@@ -20,3 +20,9 @@ def test_the_regional_bundle_carries_what_opt_in_pages_never_load():
     assert "__gpp" in regional
     assert "__gpp" not in (DIST / "assent.js").read_text()
     assert _gzip("regional.js") <= 3 * 1024
+
+
+def test_the_cookie_declaration_loads_only_with_its_own_bundle():
+    assert "__assentDeclare=" not in (DIST / "assent.js").read_text().replace(" ", "")
+    assert "data-assent-declaration" in (DIST / "declaration.js").read_text()
+    assert _gzip("declaration.js") <= 2 * 1024

@@ -105,6 +105,8 @@ export function uiCreate(model) {
         meta ? h("br") : null,
         meta ? h("span", { class: "m" }, meta) : null,
       ),
+      // The declaration bundle, where the site has one, adds the purpose's cookie table.
+      window.__assentDeclare && window.__assentDeclare(p),
     );
   }
 
