@@ -196,18 +196,7 @@ BANNER_TEXTS: dict[str, dict[str, Any]] = {
         "body": "Interacty uses cookies to make our website work properly. This information is used for many "
         "purposes: delivering content, keeping the site secure, remembering your choices, improving the site, "
         "and marketing. You can update your settings at any time. Please see our privacy policy.",
-        "accept_all": "Accept all",
-        "reject_all": "Reject all",
-        "customize": "Customize",
-        "save_label": "Save my choices",
-        "close": "Close",
-        "preferences_title": "Privacy preferences",
-        "policy_link": "Privacy policy",
-        "settings_link": "Cookie settings",
-        "always_on": "Always on",
-        "objection": "Based on our legitimate interests. You may object at any time.",
-        "gpc_notice": "Your browser sent a Global Privacy Control signal, so purposes that would be a "
-        '"sale" or "sharing" are off.',
+        # The fixed strings (buttons, links, notes) are left to the product's stock English.
     },
 }
 

@@ -5,7 +5,7 @@ import subprocess
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[2]
-# A path that climbs out of the repository: ../shared, or a parents[N].parent chain from a test file.
+# A path that climbs out of the repository: the shared folder beside it, or a parents[N].parent chain.
 _OUTSIDE = re.compile(r"\.\./shared|parents\[\d\]\.parent|/ \"shared\"")
 _LOCAL_INDEX = re.compile(r"file://|^\s*(--find-links|--extra-index-url|--index-url|-f|-i)\b", re.MULTILINE)
 
