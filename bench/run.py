@@ -3,7 +3,8 @@
     .venv/bin/python bench/run.py [--full] [--only ingest,api,...]
 
 The default sizes are small, so the whole run takes a few minutes on a two-core machine; `--full`
-(or BENCH_FULL=1) runs each bench at its own defaults (the API bench then loads 250,000 subjects).
+(or BENCH_FULL=1) runs each bench at its own defaults (the API bench then loads 250,000 subjects, the
+console bench 1,000,000 events).
 Needs PostgreSQL on 127.0.0.1:5432 (BENCH_POSTGRES), Redis on 6379 (dbs 10 and 11 unless
 BENCH_BROKER_URL / BENCH_CACHE_URL say otherwise), `wrk`, and `npm ci` for the banner's peers.
 Each bench creates the databases it uses; each can also be run alone, as its first lines say.
@@ -31,8 +32,14 @@ QUICK = {
     "ledger": (["--events", "10000", "--subjects", "2500", "--million", "100000", "--samples", "200"], {}),
     "hooks": (["--choices", "500", "--rate", "20", "--seconds", "10"], {}),
     "banner": ([], {"BENCH_LOADS": "10"}),
+    "console": (["--events", "100000", "--fresh"], {}),
 }
-DATABASES = {"api": "assent_bench_api", "ledger": "assent_bench", "hooks": "assent_bench_hooks"}
+DATABASES = {
+    "api": "assent_bench_api",
+    "ledger": "assent_bench",
+    "hooks": "assent_bench_hooks",
+    "console": "assent_bench_console",
+}
 
 
 def environment(name: str, extra: dict[str, str]) -> dict[str, str]:
