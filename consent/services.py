@@ -374,5 +374,5 @@ def consent_record(
         except ValueError as exc:
             raise ConsentInputError(getattr(exc, "field", "choices"), str(exc)) from exc
         if not receipt.replayed:
-            hooks_services.deliveries_create(site=site, subject=subject, receipt=receipt)
+            hooks_services.deliveries_create(site=site, subject=subject, receipt=receipt, regulation=jurisdiction)
     return subject, receipt

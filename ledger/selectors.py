@@ -123,6 +123,12 @@ def subject_state(*, site: str, subject: str) -> dict[str, StateRow]:
     return {row[0]: _state_row(row) for row in rows}
 
 
+def event_jurisdictions(*, site: str, event_ids: Collection[str]) -> dict[str, str]:
+    """Return the jurisdiction (the regulation a choice was made under) of each of a site's events by id."""
+    rows = Event.objects.filter(log__site=site, id__in=list(event_ids)).values_list("id", "jurisdiction")
+    return {str(event_id): jurisdiction for event_id, jurisdiction in rows}
+
+
 def subject_state_at(*, site: str, subject: str, at: datetime) -> dict[str, StateRow]:
     """Return a subject's decision per purpose as recorded at a moment, folded from the events."""
     found = _subject(site, subject)

@@ -144,7 +144,9 @@ def destination_delete(*, destination: Destination) -> None:
     destination.delete()
 
 
-def deliveries_create(*, site: Site, subject: Subject, receipt: Receipt, event_type: str = "consent.updated") -> int:
+def deliveries_create(
+    *, site: Site, subject: Subject, receipt: Receipt, event_type: str = "consent.updated", regulation: str = ""
+) -> int:
     """Queue one delivery per matching destination in the caller's transaction; return how many.
 
     A consent.updated receipt whose changed purposes all ran out of their lifetime is sent as
@@ -190,9 +192,12 @@ def deliveries_create(*, site: Site, subject: Subject, receipt: Receipt, event_t
                 p: {
                     "granted": ledger_selectors.granted_now(granted=row.granted, expires_at=row.expires_at, now=now),
                     "since": timestamp(row.since),
+                    "kind": row.kind,
                 }
                 for p, row in state.items()
             },
+            # The regulation the choice was made under (its slug), "" when none applied.
+            "regulation": regulation,
             "changed": list(receipt.changed),
             "source": sources[0] if sources else "",
             "receipt": receipt.id,

@@ -1,5 +1,7 @@
 """Each choice records the regulation it was made under and where the server placed the visitor."""
 
+import json
+
 import pytest
 
 from consent.banner.selectors import version_latest
@@ -69,3 +71,33 @@ def test_a_banner_may_not_claim_a_default_or_a_regulation_it_was_not_shown(clien
     assert response.status_code == 400
     assert field in response.json()["error"]["fields"]
     assert event_count() == before
+
+
+def test_the_api_and_webhooks_say_on_by_default_under_which_law_and_then_withdrawn(
+    client, demo_site, cloudflare, settings
+):
+    from consent.api.services import api_key_create
+    from consent.hooks.models import Delivery
+    from consent.hooks.services import destination_create
+
+    settings.ASSENT_ALLOW_PRIVATE_DESTINATIONS = True
+    destination_create(site=demo_site, url="http://127.0.0.1:9/hook", purposes=[])
+    _, key = api_key_create(organization=demo_site.organization, name="regions")
+    assert _post(client, demo_site, regulation="us-ca", method="default").status_code == 201
+    state = client.get(f"/api/v1/sites/demo/subjects/{VISITOR}", HTTP_AUTHORIZATION=f"Bearer {key}").json()
+    assert (state["purposes"]["advertising"]["kind"], state["purposes"]["advertising"]["regulation"]) == (
+        "defaulted",
+        "us-ca",
+    )
+    assert _post(client, demo_site, regulation="us-ca", choices={"advertising": False}).status_code == 201
+    state = client.get(f"/api/v1/sites/demo/subjects/{VISITOR}", HTTP_AUTHORIZATION=f"Bearer {key}").json()
+    assert state["purposes"]["advertising"]["granted"] is False
+    assert (state["purposes"]["advertising"]["kind"], state["purposes"]["advertising"]["regulation"]) == (
+        "withdrawn",
+        "us-ca",
+    )
+    assert state["purposes"]["marketing"]["kind"] == "defaulted"
+    payload = json.loads(Delivery.objects.order_by("-id").first().body)
+    assert payload["data"]["regulation"] == "us-ca"
+    assert payload["data"]["purposes"]["advertising"]["kind"] == "withdrawn"
+    assert payload["data"]["purposes"]["marketing"]["kind"] == "defaulted"

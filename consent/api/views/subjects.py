@@ -33,6 +33,13 @@ class PurposeStateSerializer(serializers.Serializer):
         help_text="banner, preference_centre, account_settings, api, gpc, import, system"
     )
     receipt = serializers.CharField(help_text="The receipt id of the choice that set this state")
+    kind = serializers.CharField(
+        help_text="opted_in, defaulted (on by default under an opt-out or notice law), opted_out, withdrawn, "
+        "objected, expired"
+    )
+    regulation = serializers.CharField(
+        allow_blank=True, help_text="The regulation the choice was made under (its slug), empty when none applied"
+    )
 
 
 KIND_HELP = "Which namespace the id is in; without it a user's id is looked up first, then a visitor's"
@@ -57,8 +64,9 @@ def subject_or_404(*, view: SiteApiView, external_id: str, kind: str | None = No
     return subject
 
 
-def state_as_dict(rows: Any, *, at: datetime) -> dict[str, dict[str, Any]]:
+def state_as_dict(rows: Any, *, at: datetime, site: str) -> dict[str, dict[str, Any]]:
     """Render the ledger's state rows per purpose for the API, granted as of a moment (granted_now)."""
+    regulations = ledger_selectors.event_jurisdictions(site=site, event_ids=[row.event_id for row in rows.values()])
     return {
         purpose: {
             "granted": ledger_selectors.granted_now(granted=row.granted, expires_at=row.expires_at, now=at),
@@ -66,6 +74,8 @@ def state_as_dict(rows: Any, *, at: datetime) -> dict[str, dict[str, Any]]:
             "expires_at": row.expires_at,
             "source": row.source,
             "receipt": str(row.receipt_id),
+            "kind": row.kind,
+            "regulation": regulations.get(str(row.event_id), ""),
         }
         for purpose, row in sorted(rows.items())
     }
@@ -128,7 +138,7 @@ class SubjectStateView(SiteApiView):
             rows = ledger_selectors.subject_state(site=self.site.key, subject=found.pseudonym)
         else:
             rows = ledger_selectors.subject_state_at(site=self.site.key, subject=found.pseudonym, at=at)
-        purposes = state_as_dict(rows, at=at or timezone.now())
+        purposes = state_as_dict(rows, at=at or timezone.now(), site=self.site.key)
         body = self.OutputSerializer({"subject": subject, "at": at, "purposes": purposes}).data
         etag = '"' + hashlib.sha256(canonical_json(body)).hexdigest()[:32] + '"'
         if etag in {tag.strip() for tag in request.headers.get("If-None-Match", "").split(",")}:
