@@ -1,5 +1,6 @@
 """Writes of the consent domain: sites, purposes, banner versions, subjects and recorded choices."""
 
+import dataclasses
 import functools
 import hashlib
 import json
@@ -260,6 +261,8 @@ class _Terms:
     required: Mapping[str, bool]
     # Purposes processed on legitimate interest: switching one off is an objection (GDPR Art. 21).
     objectable: frozenset[str]
+    # The regulations the version published, by slug (none for a choice made outside the banner).
+    regulations: Mapping[str, Mapping[str, Any]] = dataclasses.field(default_factory=dict)
 
 
 @functools.lru_cache(maxsize=1024)
@@ -277,7 +280,13 @@ def _version_terms(content_hash: str) -> _Terms:
         locales=tuple(version.content["locales"]),
         required=MappingProxyType({p["slug"]: bool(p["required"]) for p in purposes}),
         objectable=frozenset(p["slug"] for p in purposes if p.get("legal_basis") == LEGITIMATE_INTEREST),
+        regulations=MappingProxyType({r["slug"]: r for r in version.content.get("regulations", [])}),
     )
+
+
+def version_terms(*, site: Site, banner_version: str) -> _Terms:
+    """Return the terms of the published version a banner choice names, or refuse it naming the field."""
+    return _known_purposes(site=site, banner_version=banner_version)
 
 
 def _known_purposes(*, site: Site, banner_version: str) -> _Terms:

@@ -1,22 +1,12 @@
 """What a banner choice may claim under the regulation it was made under."""
 
-import functools
 from collections.abc import Mapping
-from types import MappingProxyType
-from typing import Any
 
-from consent.models import BannerVersion, Site
-from consent.services import ConsentInputError
+from consent.models import Site
+from consent.services import ConsentInputError, version_terms
 
 DEFAULT_METHOD = "default"
 DEFAULTED = "defaulted"
-
-
-@functools.lru_cache(maxsize=1024)
-def _version_regulations(site_id: int, content_hash: str) -> Mapping[str, Mapping[str, Any]]:
-    """Return a version's regulations by slug; cached, since a version never changes (a miss raises, uncached)."""
-    version = BannerVersion.objects.only("content").get(site_id=site_id, content_hash=content_hash)
-    return MappingProxyType({r["slug"]: r for r in version.content.get("regulations", [])})
 
 
 def choice_terms(
@@ -28,10 +18,8 @@ def choice_terms(
     under an opt-out or notice law") may only grant, only under such a law, and never a purpose the
     law keeps opt-in; it is recorded as kind "defaulted", not as an opt-in.
     """
-    try:
-        regulations = _version_regulations(site.pk, banner_version)
-    except BannerVersion.DoesNotExist:
-        raise ConsentInputError("banner_version", "is not a published version of this site") from None
+    # The same cached read of the version that consent_record checks the choice against.
+    regulations = version_terms(site=site, banner_version=banner_version).regulations
     if regulation and regulation not in regulations:
         raise ConsentInputError("regulation", "is not a regulation of this banner version")
     if method != DEFAULT_METHOD:
