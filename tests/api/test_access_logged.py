@@ -45,8 +45,10 @@ def test_audiences_and_bulk_checks_are_logged(api, visitor):
     assert set(AccessLogEntry.objects.values_list("action", flat=True)) == {"api_audience", "api_check"}
 
 
-def test_an_unknown_subject_leaves_no_entry(api, site):
+def test_an_unknown_subject_or_a_refused_check_leaves_no_entry(api, site):
     assert api.get("/api/v1/sites/acme/subjects/nobody").status_code == 404
+    refused = api.post("/api/v1/sites/acme/consents/check", {"subjects": ["x"], "purposes": ["nope"]}, format="json")
+    assert refused.status_code == 400
     assert not AccessLogEntry.objects.exists()
 
 
