@@ -29,6 +29,7 @@ REQUEST_EXAMPLE = {
     "id": "0b8f8a8e-6a55-4a47-9a4e-5b7f8f0c1d2e",
     "right": "access",
     "jurisdiction": "eu",
+    "regulation": "gdpr",
     "status": "verified",
     "proof_status": "none",
     "received_at": "2026-05-01T09:30:00Z",
@@ -69,6 +70,7 @@ class RequestSerializer(serializers.Serializer):
     id = serializers.UUIDField()
     right = serializers.ChoiceField(choices=Right.choices)
     jurisdiction = serializers.ChoiceField(choices=Jurisdiction.choices)
+    regulation = serializers.CharField(help_text="The site's regulation whose clock runs; empty: the jurisdiction's")
     status = serializers.ChoiceField(choices=Status.choices)
     proof_status = serializers.ChoiceField(choices=ProofStatus.choices, help_text="An agent's proof of authority")
     received_at = serializers.DateTimeField()
@@ -113,6 +115,12 @@ class RequestListView(SiteApiView):
     class CreateInputSerializer(serializers.Serializer):
         right = serializers.ChoiceField(choices=Right.choices)
         jurisdiction = serializers.ChoiceField(choices=Jurisdiction.choices, required=False, default=Jurisdiction.OTHER)
+        regulation = serializers.RegexField(
+            r"^[a-z0-9_-]{1,16}$",
+            required=False,
+            default="",
+            help_text="A regulation of the site (its slug) whose clock applies; else the jurisdiction's table",
+        )
         email = serializers.EmailField(max_length=254, help_text="The person's address; the identity link goes there")
         customer_id = serializers.CharField(max_length=128, required=False, allow_blank=True, default="")
         details = serializers.CharField(max_length=4000, required=False, allow_blank=True, default="")

@@ -72,6 +72,8 @@ def request_file(
         locale=locale,
         verify_url=verify_url(request, site),
         region=region,
+        # Only the API names one; the hosted form's clock follows the visitor's region.
+        regulation=data.get("regulation", ""),
     )
 
 

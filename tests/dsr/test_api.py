@@ -1,9 +1,12 @@
 """The public endpoint and the marketer API of requests; another organization sees nothing."""
 
+from datetime import timedelta
+
 from django.core import mail
 from django.core.files.uploadedfile import SimpleUploadedFile
 
 from consent.dsr.models import AccessLogEntry, DataSubjectRequest, Status
+from consent.regions.models import Regulation
 from tests.dsr.conftest import PDF, path_of, verify_link
 
 PUBLIC = "/api/v1/public/sites/{key}/requests"
@@ -174,3 +177,31 @@ def test_the_marketer_files_an_agents_request_with_its_proof_as_multipart(api, s
     )
     assert filed.status_code == 201
     assert filed.json()["proof_status"] == "pending"
+
+
+def test_the_marketer_files_a_request_on_a_named_regulations_clock(api, site):
+    Regulation.objects.create(
+        site=site, slug="us", name="US state laws", model="opt_out", regions=["US"], response_days=40
+    )
+    created = api.post(
+        f"/api/v1/sites/{site.key}/requests",
+        {"right": "access", "jurisdiction": "us", "regulation": "us", "email": "ann@example.net"},
+        format="json",
+    )
+    assert created.status_code == 201, created.content
+    body = created.json()
+    assert body["regulation"] == "us"
+    dsr = DataSubjectRequest.objects.get(id=body["id"])
+    assert dsr.due_at - dsr.received_at == timedelta(days=40)
+
+
+def test_the_marketer_cannot_name_a_regulation_the_site_lacks(api, site, outsider_site):
+    Regulation.objects.create(site=outsider_site, slug="us", name="US", model="opt_out", regions=["US"])
+    response = api.post(
+        f"/api/v1/sites/{site.key}/requests",
+        {"right": "access", "regulation": "us", "email": "ann@example.net"},
+        format="json",
+    )
+    assert response.status_code == 400
+    assert "regulation" in response.json()["error"]["fields"]
+    assert not DataSubjectRequest.objects.exists()
