@@ -276,6 +276,10 @@ class _Terms:
         """Return the `purpose:vendor` decision keys of the given per-vendor purposes."""
         return [f"{p}:{v}" for p in purposes if p in self.vendors for v in sorted(self.vendors[p])]
 
+    def decision_keys(self) -> Collection[str]:
+        """Return every key a choice may decide: the purposes and their vendors' `purpose:vendor` keys."""
+        return [*self.required, *self.vendor_keys(self.vendors)] if self.vendors else self.required.keys()
+
 
 @functools.lru_cache(maxsize=1024)
 def _version_terms(content_hash: str) -> _Terms:
@@ -409,9 +413,11 @@ def consent_record(
                 idempotency_key=idempotency_key,
                 channel=channel,
                 evidence=evidence,
-                known_purposes=[*purposes, *terms.vendor_keys(terms.vendors)],
+                known_purposes=terms.decision_keys(),
                 lifetime=timedelta(days=site.consent_lifetime_days),
-                objectable=terms.objectable.union(terms.vendor_keys(terms.objectable)),
+                objectable=terms.objectable.union(terms.vendor_keys(terms.objectable))
+                if terms.vendors
+                else terms.objectable,
             )
         except IdempotencyConflict:
             raise  # not bad input but a clash with an earlier request: the HTTP layer answers 409

@@ -154,3 +154,16 @@ def test_switching_off_a_vendor_of_a_legitimate_interest_is_an_objection(site):
     _, receipt = choose(site, "v1", {"personalization": True, "personalization:recommender": False})
     kinds = dict(Event.objects.filter(receipt_id=receipt.id).values_list("purpose", "kind"))
     assert kinds["personalization:recommender"] == "objected"
+
+
+def test_a_visitors_vendor_decisions_follow_them_to_their_user_on_sign_in(site):
+    from consent.accounts.services import subject_identify
+    from tests.accounts.conftest import identify_token
+
+    vendors_enable(site)
+    choose(site, "visitor-1", {"analytics": True, "analytics:ga": True, "analytics:hotjar-ltd": False})
+    subject_identify(site=site, visitor_id="visitor-1", user_id="user-1", token=identify_token(site, "user-1"))
+    user = site.subjects.get(external_id="user-1", kind="user")
+    rows = ledger_selectors.subject_state(site=site.key, subject=user.pseudonym)
+    assert rows["analytics:hotjar-ltd"].granted is False
+    assert rows["analytics:ga"].granted is True
