@@ -134,6 +134,17 @@ class SubjectStateView(SiteApiView):
                             "expires_at": "2027-05-01T09:30:00Z",
                             "source": "banner",
                             "receipt": "01J9Z8Q4W7H3K2M5N6P7R8S9T0",
+                            "vendors": {
+                                "ga": {
+                                    "granted": True,
+                                    "since": "2026-05-01T09:30:00Z",
+                                    "expires_at": "2027-05-01T09:30:00Z",
+                                    "source": "banner",
+                                    "receipt": "01J9Z8Q4W7H3K2M5N6P7R8S9T0",
+                                    "kind": "opted_in",
+                                    "regulation": "",
+                                }
+                            },
                         },
                         "marketing": {
                             "granted": False,
