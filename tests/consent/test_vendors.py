@@ -1,14 +1,19 @@
 """Per-vendor choices within a purpose: the operator's vendors, the version that lists them, the write."""
 
 import hashlib
+from datetime import timedelta
 
 import pytest
 from django.core.exceptions import ValidationError
+from django.utils import timezone
 
+from consent.accounts.services import subject_identify
 from consent.models import Purpose, Site
 from consent.services import ConsentInputError, banner_publish, canonical_json, consent_record
+from consent.tasks import consent_expire
 from ledger import selectors as ledger_selectors
 from ledger.models import Event
+from tests.accounts.conftest import identify_token
 
 pytestmark = pytest.mark.django_db
 
@@ -157,9 +162,6 @@ def test_switching_off_a_vendor_of_a_legitimate_interest_is_an_objection(site):
 
 
 def test_a_visitors_vendor_decisions_follow_them_to_their_user_on_sign_in(site):
-    from consent.accounts.services import subject_identify
-    from tests.accounts.conftest import identify_token
-
     vendors_enable(site)
     choose(site, "visitor-1", {"analytics": True, "analytics:ga": True, "analytics:hotjar-ltd": False})
     subject_identify(site=site, visitor_id="visitor-1", user_id="user-1", token=identify_token(site, "user-1"))
@@ -167,3 +169,16 @@ def test_a_visitors_vendor_decisions_follow_them_to_their_user_on_sign_in(site):
     rows = ledger_selectors.subject_state(site=site.key, subject=user.pseudonym)
     assert rows["analytics:hotjar-ltd"].granted is False
     assert rows["analytics:ga"].granted is True
+
+
+def test_a_vendors_lapsed_grant_expires_with_its_purpose(site):
+    vendors_enable(site)
+    choose(site, "v1", {"analytics": True, "analytics:ga": True, "analytics:hotjar-ltd": False})
+    later = timezone.now() + timedelta(days=366)
+    consent_expire(now=later)
+    subject = site.subjects.get(external_id="v1")
+    rows = ledger_selectors.subject_state(site=site.key, subject=subject.pseudonym)
+    assert rows["analytics"].kind == "expired"
+    assert rows["analytics:ga"].kind == "expired"
+    assert rows["analytics:hotjar-ltd"].kind == "opted_out"  # a refusal has no lifetime to run out
+    assert not ledger_selectors.states_due_for_expiry(now=later)
