@@ -72,7 +72,17 @@ class PurposeInline(ConsoleTabularInline):
     console_view_role = Role.ANALYST
     extra = 0
     show_change_link = True
-    fields = ["slug", "legal_basis", "required", "sale_share", "order", "consent_mode_signals", "cookies", "vendors"]
+    fields = [
+        "slug",
+        "legal_basis",
+        "required",
+        "sale_share",
+        "order",
+        "consent_mode_signals",
+        "cookies",
+        "vendors",
+        "per_vendor",
+    ]
 
 
 class BannerTextInline(ConsoleStackedInline):

@@ -99,7 +99,15 @@ class Purpose(models.Model):
         help_text='Cookie names or patterns, e.g. ["_ga", "_ga_*"], or objects for the declaration: '
         '{"name": "_ga", "provider": "Google", "duration": "2 years", "party": "third", "description": "..."}',
     )
-    vendors = models.JSONField(default=list, blank=True, help_text='Vendors, e.g. ["Google Analytics"]')
+    vendors = models.JSONField(
+        default=list,
+        blank=True,
+        help_text='Vendors, e.g. ["Google Analytics"], or objects {"slug": "ga", "name": "Google Analytics"}',
+    )
+    per_vendor = models.BooleanField(
+        default=False,
+        help_text="Visitors choose per vendor within this purpose; each bare vendor name is given a slug once",
+    )
     sale_share = models.BooleanField(default=False, help_text='A "sale" or "sharing" under US state law (GPC opts out)')
 
     class Meta:
@@ -114,9 +122,13 @@ class Purpose(models.Model):
 
     def clean(self) -> None:
         # Imported here: the declaration module is the banner's, and the banner's modules import models.
-        from consent.banner.declaration import cookies_validate
+        from consent.banner.declaration import cookies_validate, vendor_entries, vendors_validate
 
         cookies_validate(self.cookies)
+        vendors_validate(self.vendors, purpose=self.slug or "", per_vendor=self.per_vendor)
+        if self.per_vendor:
+            # The slug is what the ledger records: fixed here, so renaming the vendor later keeps it.
+            self.vendors = vendor_entries(self.vendors)
 
 
 class PurposeTranslation(models.Model):

@@ -5,7 +5,7 @@ import functools
 import hashlib
 import json
 import secrets
-from collections.abc import Mapping
+from collections.abc import Collection, Mapping
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from types import MappingProxyType
@@ -16,7 +16,7 @@ from django.core.exceptions import ValidationError
 from django.db import connection, transaction
 from django.utils import timezone
 
-from consent.banner.declaration import cookie_declaration, cookie_names
+from consent.banner.declaration import cookie_declaration, cookie_names, vendor_entries, vendor_names
 from consent.banner.stock import stock_text
 from consent.hooks import services as hooks_services
 from consent.models import BannerText, BannerVersion, Organization, Purpose, Site, Subject
@@ -132,7 +132,7 @@ def banner_content(*, site: Site) -> dict[str, Any]:
                 "required": p.required,
                 "consent_mode": list(p.consent_mode_signals),
                 "cookies": cookie_names(p.cookies),
-                "vendors": list(p.vendors),
+                "vendors": vendor_names(p.vendors),
                 "sale_share": p.sale_share,
             }
             for p in purposes
@@ -143,6 +143,12 @@ def banner_content(*, site: Site) -> dict[str, Any]:
     for frozen, purpose in zip(content["purposes"], purposes, strict=True):
         if (declaration := cookie_declaration(purpose.cookies)) is not None:
             frozen["declaration"] = declaration
+        # Only per-vendor purposes carry the key, so versions published before it keep their hashes.
+        if purpose.per_vendor:
+            # Each with the key its decision is recorded under: `purpose:vendor`.
+            frozen["vendor_choices"] = [
+                {"key": f"{purpose.slug}:{v['slug']}", **v} for v in vendor_entries(purpose.vendors)
+            ]
     # Only sites that enable placeholders carry the key, so other versions keep their hashes.
     if site.banner_placeholders:
         content["embeds"] = True
@@ -263,6 +269,16 @@ class _Terms:
     objectable: frozenset[str]
     # The regulations the version published, by slug (none for a choice made outside the banner).
     regulations: Mapping[str, Mapping[str, Any]] = dataclasses.field(default_factory=dict)
+    # Per-vendor purposes and their vendors' slugs: each may be decided as the key `purpose:vendor`.
+    vendors: Mapping[str, frozenset[str]] = dataclasses.field(default_factory=dict)
+
+    def vendor_keys(self, purposes: Collection[str]) -> list[str]:
+        """Return the `purpose:vendor` decision keys of the given per-vendor purposes."""
+        return [f"{p}:{v}" for p in purposes if p in self.vendors for v in sorted(self.vendors[p])]
+
+    def decision_keys(self) -> Collection[str]:
+        """Return every key a choice may decide: the purposes and their vendors' `purpose:vendor` keys."""
+        return [*self.required, *self.vendor_keys(self.vendors)] if self.vendors else self.required.keys()
 
 
 @functools.lru_cache(maxsize=1024)
@@ -281,6 +297,9 @@ def _version_terms(content_hash: str) -> _Terms:
         required=MappingProxyType({p["slug"]: bool(p["required"]) for p in purposes}),
         objectable=frozenset(p["slug"] for p in purposes if p.get("legal_basis") == LEGITIMATE_INTEREST),
         regulations=MappingProxyType({r["slug"]: r for r in version.content.get("regulations", [])}),
+        vendors=MappingProxyType(
+            {p["slug"]: frozenset(v["slug"] for v in p["vendor_choices"]) for p in purposes if "vendor_choices" in p}
+        ),
     )
 
 
@@ -303,13 +322,26 @@ def _known_purposes(*, site: Site, banner_version: str) -> _Terms:
         if terms is None or terms.site_key != site.key:
             raise ConsentInputError("banner_version", "is not a published version of this site")
         return terms
-    rows = Purpose.objects.filter(site=site).values_list("slug", "required", "legal_basis")
+    rows = Purpose.objects.filter(site=site).values_list("slug", "required", "legal_basis", "per_vendor", "vendors")
     return _Terms(
         site_key=site.key,
         locales=None,
-        required={slug: required for slug, required, _ in rows},
-        objectable=frozenset(slug for slug, _, basis in rows if basis == LEGITIMATE_INTEREST),
+        required={slug: required for slug, required, *_ in rows},
+        objectable=frozenset(slug for slug, _, basis, *_ in rows if basis == LEGITIMATE_INTEREST),
+        vendors={
+            slug: frozenset(v["slug"] for v in vendor_entries(vendors))
+            for slug, _, _, per_vendor, vendors in rows
+            if per_vendor
+        },
     )
+
+
+def _vendor_check(terms: _Terms, key: str) -> str:
+    """Return the purpose of a `purpose:vendor` key, or refuse it naming the field."""
+    purpose, _, vendor = key.partition(":")
+    if vendor not in terms.vendors.get(purpose, ()):
+        raise ConsentInputError(f"choices.{key}", "is not a vendor of a per-vendor purpose of this banner version")
+    return purpose
 
 
 def consent_record(
@@ -341,15 +373,22 @@ def consent_record(
     terms = _known_purposes(site=site, banner_version=banner_version)
     purposes = terms.required
     for slug, granted in choices.items():
-        if slug not in purposes:
+        # A vendor's decision is checked as its purpose's: known, boolean, never refusing a required one.
+        purpose = _vendor_check(terms, slug) if isinstance(slug, str) and ":" in slug else slug
+        if purpose not in purposes:
             raise ConsentInputError(f"choices.{slug}", "is not a purpose of this banner version")
         if not isinstance(granted, bool):
             raise ConsentInputError(f"choices.{slug}", "must be true or false")
-        if purposes[slug] and not granted and kind not in {"expired", "erased"}:
+        if purposes[purpose] and not granted and kind not in {"expired", "erased"}:
             raise ConsentInputError(f"choices.{slug}", "is required and cannot be refused")
     decisions = dict(choices)
+    if method in {"accept_all", "reject_all"}:
+        # Accepting (or rejecting) everything decides every vendor of the purposes it decides alike.
+        for key in terms.vendor_keys([slug for slug in choices if slug in terms.vendors]):
+            decisions.setdefault(key, choices[key.partition(":")[0]])
     if kind not in {"expired", "erased"}:
-        decisions.update({slug: True for slug, required in purposes.items() if required})
+        required = [slug for slug, required in purposes.items() if required]
+        decisions.update(dict.fromkeys([*required, *terms.vendor_keys(required)], True))
     if locale and terms.locales is not None and locale not in terms.locales:
         raise ConsentInputError("locale", f"must be one of {list(terms.locales)}")
     with transaction.atomic():
@@ -374,9 +413,11 @@ def consent_record(
                 idempotency_key=idempotency_key,
                 channel=channel,
                 evidence=evidence,
-                known_purposes=purposes.keys(),
+                known_purposes=terms.decision_keys(),
                 lifetime=timedelta(days=site.consent_lifetime_days),
-                objectable=terms.objectable,
+                objectable=terms.objectable.union(terms.vendor_keys(terms.objectable))
+                if terms.vendors
+                else terms.objectable,
             )
         except IdempotencyConflict:
             raise  # not bad input but a clash with an earlier request: the HTTP layer answers 409

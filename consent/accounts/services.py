@@ -16,7 +16,7 @@ from consent.accounts.models import Erasure, LinkSession
 from consent.accounts.tokens import token_verify
 from consent.hooks import services as hooks_services
 from consent.models import BannerVersion, Purpose, Site, Subject
-from consent.services import ConsentInputError, consent_record, subject_get_or_create
+from consent.services import ConsentInputError, consent_record, subject_get_or_create, version_terms
 from ledger import selectors as ledger_selectors
 from ledger import services as ledger_services
 from ledger.selectors import EventRow
@@ -46,7 +46,8 @@ def _merge_decisions(*, site: Site, visitor: Subject, user: Subject) -> dict[_Me
     at an earlier sign-in, the recorded_at of the decision it copied. They are grouped by the source,
     banner version, locale and time of the event that made them, so the merged record keeps them.
     """
-    known = set(Purpose.objects.filter(site=site).values_list("slug", flat=True))
+    # Vendors' decisions within per-vendor purposes (`analytics:ga`) follow the visitor too.
+    known = set(version_terms(site=site, banner_version="").decision_keys())
     theirs = ledger_selectors.subject_state(site=site.key, subject=visitor.pseudonym)
     ours = ledger_selectors.subject_state(site=site.key, subject=user.pseudonym)
     their_events = {e.id: e for e in ledger_selectors.subject_events(site=site.key, subject=visitor.pseudonym)}

@@ -8,8 +8,9 @@ from django.db.models import Count, Exists, OuterRef, Q, Sum
 from django.db.models.functions import TruncDate
 
 from consent.api.models import ApiKey
+from consent.banner.declaration import vendor_entries
 from consent.banner.models import DailyCount
-from consent.models import Site, Subject
+from consent.models import Purpose, Site, Subject
 from ledger.logs import log_find
 from ledger.models import Event
 
@@ -133,3 +134,19 @@ def purpose_choices_by_day(*, site: Site, start: date, end: date) -> list[DayOfP
         .order_by("day", "purpose")
     )
     return [DayOfPurpose(**row) for row in rows]
+
+
+def pseudonyms_by_ledger_key(*, site: Site, ledger_keys: list[str]) -> dict[str, str]:
+    """Map ledger keys to their subjects' pseudonyms (what the ledger's state selectors take)."""
+    rows = Subject.objects.filter(site=site, ledger_key__in=ledger_keys).values_list("ledger_key", "pseudonym")
+    return dict(rows)
+
+
+def decision_keys(*, site: Site) -> set[str]:
+    """Return what may be asked about: every purpose slug and each per-vendor purpose's `purpose:vendor` keys."""
+    keys: set[str] = set()
+    for slug, per_vendor, vendors in Purpose.objects.filter(site=site).values_list("slug", "per_vendor", "vendors"):
+        keys.add(slug)
+        if per_vendor:
+            keys.update(f"{slug}:{entry['slug']}" for entry in vendor_entries(vendors))
+    return keys

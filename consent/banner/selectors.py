@@ -26,6 +26,7 @@ BUNDLE_PATH = Path(settings.BASE_DIR) / "static" / "banner" / "dist" / "assent.j
 REGIONAL_BUNDLE_PATH = BUNDLE_PATH.with_name("regional.js")
 EMBEDS_BUNDLE_PATH = BUNDLE_PATH.with_name("embeds.js")
 DECLARATION_BUNDLE_PATH = BUNDLE_PATH.with_name("declaration.js")
+VENDORS_BUNDLE_PATH = BUNDLE_PATH.with_name("vendors.js")
 PUBLIC_PREFIX = "/api/v1/public/sites"
 ORIGINS_CACHE_SECONDS = 30
 
@@ -141,6 +142,9 @@ def script_render(*, config: dict[str, Any]) -> bytes:
     # The cookie tables, only where a purpose declares its cookies: after the banner, whose layer shows them.
     if any("declaration" in purpose for purpose in config["purposes"]):
         after += bundle_text(DECLARATION_BUNDLE_PATH)
+    # The per-vendor toggles, only where a purpose offers them: last, as they wrap the declaration's hook.
+    if any("vendor_choices" in purpose for purpose in config["purposes"]):
+        after += bundle_text(VENDORS_BUNDLE_PATH)
     return f"{header}{before}(function(__assent_config__){{\n{bundle_text()}{after}}})({data});\n".encode()
 
 

@@ -7,6 +7,7 @@ from django.db import transaction
 from django.db.models import Exists, OuterRef, QuerySet
 from django.utils import timezone
 
+from consent.banner.declaration import decision_purpose, states_nest
 from consent.hooks import guard, outbox, signing
 from consent.hooks.errors import DestinationInputError
 from consent.hooks.models import ALL_EVENT_TYPES, DSR_EVENT_TYPES, Attempt, Delivery, Destination, EventType
@@ -173,7 +174,8 @@ def deliveries_create(
         and (
             event_type == EventType.SUBJECT_ERASED
             or not destination.purposes
-            or set(destination.purposes) & set(changed)
+            # A vendor's decision (`analytics:ga`) is a change of its purpose.
+            or set(destination.purposes) & {decision_purpose(key) for key in changed}
         )
     ]
     if not destinations:
@@ -188,14 +190,19 @@ def deliveries_create(
         "data": {
             "site": site.key,
             "subject": subject.external_id,
-            "purposes": {
-                p: {
-                    "granted": ledger_selectors.granted_now(granted=row.granted, expires_at=row.expires_at, now=now),
-                    "since": timestamp(row.since),
-                    "kind": row.kind,
+            # Per-vendor decisions are nested under their purpose as `vendors`.
+            "purposes": states_nest(
+                {
+                    p: {
+                        "granted": ledger_selectors.granted_now(
+                            granted=row.granted, expires_at=row.expires_at, now=now
+                        ),
+                        "since": timestamp(row.since),
+                        "kind": row.kind,
+                    }
+                    for p, row in state.items()
                 }
-                for p, row in state.items()
-            },
+            ),
             # The regulation the choice was made under (its slug), "" when none applied.
             "regulation": regulation,
             "changed": list(receipt.changed),

@@ -1,7 +1,15 @@
 // Types for the Assent banner's page API, `window.assent` (docs/banner.md). Copy this file into a
 // TypeScript project, or reference it: /// <reference path="assent.d.ts" />
 
+/**
+ * Purpose slug → granted. A purpose with per-vendor choices adds its vendors as `purpose:vendor` keys
+ * once the visitor decided them (read back from the cookie after a reload, as 1 or 0); a script gated
+ * with `data-assent="purpose:vendor"` runs when the purpose is granted and the vendor is not refused.
+ */
 export type AssentState = Record<string, boolean>;
+
+/** A vendor's decision key, e.g. `analytics:ga`: accepted by set() and by data-assent. */
+export type AssentVendorKey = `${string}:${string}`;
 
 export type AssentMethod = "accept_all" | "reject_all" | "custom" | "withdraw_all" | "default" | "gpc" | "identify";
 

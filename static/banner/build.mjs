@@ -31,3 +31,5 @@ await esbuild.build({ ...common, entryPoints: ["static/banner/src/regional.js"],
 await esbuild.build({ ...common, entryPoints: ["static/banner/src/embeds.js"], outfile: "static/banner/dist/embeds.js" });
 // Only for sites whose purposes declare their cookies: the server sends it after the banner.
 await esbuild.build({ ...common, entryPoints: ["static/banner/src/declaration.js"], outfile: "static/banner/dist/declaration.js" });
+// Only for sites with a per-vendor purpose: the server sends it after the banner (and the declaration).
+await esbuild.build({ ...common, entryPoints: ["static/banner/src/vendors.js"], outfile: "static/banner/dist/vendors.js" });

@@ -1,5 +1,6 @@
 """Audiences (who may be contacted for what) and bulk checks."""
 
+import dataclasses
 from typing import Any
 
 from drf_spectacular.utils import OpenApiExample, extend_schema
@@ -12,14 +13,49 @@ from consent.api.models import Scope
 from consent.api.pagination import cursor_decode, cursor_encode
 from consent.api.schema import errors
 from consent.api.views.base import SiteApiView
-from consent.models import Purpose, Subject
+from consent.banner.declaration import decision_purpose
+from consent.models import Subject
 from ledger import selectors as ledger_selectors
+from ledger.selectors import AudienceRow
 
 MAX_CHECK_PAIRS = 1000
 
 
-def purpose_slugs(view: SiteApiView) -> set[str]:
-    return set(Purpose.objects.filter(site=view.site).values_list("slug", flat=True))
+def vendor_allowed(*, held: dict[str, bool], key: str) -> bool:
+    """Answer a `purpose:vendor` key: its purpose granted now and the vendor's own decision not a refusal.
+
+    A vendor never decided follows its purpose; a vendor grant that lapsed counts as refused, as any
+    lapsed grant counts as not granted.
+    """
+    return held.get(decision_purpose(key), False) and held.get(key, True)
+
+
+def _audience_rows(view: SiteApiView, data: dict[str, Any], after: str) -> tuple[list[AudienceRow], str | None]:
+    """Return one page of the audience asked about and the subject key the next starts after (None: last).
+
+    For `purpose:vendor`, the page walks every subject with a state for the purpose, in subject key
+    order, and keeps those whose answer for the vendor matches: it may hold fewer than `limit` rows
+    while more follow.
+    """
+    key, limit = data["purpose"], data["limit"]
+    common = {"site": view.site.key, "changed_since": data.get("changed_since"), "after": after, "limit": limit}
+    if ":" not in key:
+        rows = ledger_selectors.audience(purpose=key, granted=data["granted"], **common)
+        return rows, rows[-1].subject_key if len(rows) == limit else None
+    pages = [ledger_selectors.audience(purpose=decision_purpose(key), granted=g, **common) for g in (True, False)]
+    walked = sorted(pages[0] + pages[1], key=lambda row: row.subject_key)[:limit]
+    pseudonyms = selectors.pseudonyms_by_ledger_key(
+        site=view.site, ledger_keys=[row.subject_key for row in walked if row.granted]
+    )
+    held = ledger_selectors.states_granted(site=view.site.key, subjects=list(pseudonyms.values()), purposes=[key])
+    rows = []
+    for row in walked:
+        granted = row.granted and held.get(pseudonyms.get(row.subject_key, ""), {}).get(key, True)
+        if granted == bool(data["granted"]):
+            rows.append(dataclasses.replace(row, granted=granted))
+    # The next page starts after the last subject walked, kept or not.
+    more = any(len(page) == limit for page in pages)
+    return rows, walked[-1].subject_key if more else None
 
 
 class AudienceView(SiteApiView):
@@ -28,7 +64,9 @@ class AudienceView(SiteApiView):
     required_scope = Scope.CONSENT_READ
 
     class InputSerializer(serializers.Serializer):
-        purpose = serializers.CharField(max_length=64, help_text="The purpose slug")
+        purpose = serializers.CharField(
+            max_length=64, help_text="The purpose slug, or `purpose:vendor` for one vendor of a per-vendor purpose"
+        )
         granted = serializers.BooleanField(required=False, allow_null=True, default=True)
         changed_since = serializers.DateTimeField(required=False, help_text="Only states set at or after this")
         cursor = serializers.CharField(required=False, max_length=512, help_text="`next` from the previous page")
@@ -76,18 +114,11 @@ class AudienceView(SiteApiView):
         params = self.InputSerializer(data=request.query_params)
         params.is_valid(raise_exception=True)
         data = params.validated_data
-        if data["purpose"] not in purpose_slugs(self):
-            raise serializers.ValidationError({"purpose": ["is not a purpose of this site"]})
+        if data["purpose"] not in selectors.decision_keys(site=self.site):
+            raise serializers.ValidationError({"purpose": ["is not a purpose (or purpose:vendor) of this site"]})
         self.personal_data_read("audience")
         after = cursor_decode(data["cursor"], keys={"k": str})["k"] if data.get("cursor") else ""
-        rows = ledger_selectors.audience(
-            site=self.site.key,
-            purpose=data["purpose"],
-            granted=data["granted"],
-            changed_since=data.get("changed_since"),
-            after=after,
-            limit=data["limit"],
-        )
+        rows, last = _audience_rows(self, data, after)
         # A device linked to a user is answered for by the user's own state, never by its stale one;
         # erased subjects drop out too (nothing names them).
         deciding = selectors.deciding_subjects_by_ledger_key(site=self.site, ledger_keys=[row.subject for row in rows])
@@ -102,7 +133,7 @@ class AudienceView(SiteApiView):
             for row in rows
             if row.subject in deciding
         ]
-        next_cursor = cursor_encode({"k": rows[-1].subject}) if len(rows) == data["limit"] else None
+        next_cursor = cursor_encode({"k": last}) if last is not None else None
         return Response(
             self.OutputSerializer({"purpose": data["purpose"], "results": results, "next": next_cursor}).data
         )
@@ -117,7 +148,12 @@ class CheckView(SiteApiView):
         subjects = serializers.ListField(
             child=serializers.CharField(max_length=128), min_length=1, max_length=MAX_CHECK_PAIRS
         )
-        purposes = serializers.ListField(child=serializers.CharField(max_length=64), min_length=1, max_length=100)
+        purposes = serializers.ListField(
+            child=serializers.CharField(max_length=64),
+            min_length=1,
+            max_length=100,
+            help_text="Purpose slugs, or `purpose:vendor` keys for vendors of per-vendor purposes",
+        )
         subject_kind = serializers.ChoiceField(
             choices=[k.value for k in Subject.Kind],
             required=False,
@@ -169,15 +205,19 @@ class CheckView(SiteApiView):
         body.is_valid(raise_exception=True)
         subjects = list(dict.fromkeys(body.validated_data["subjects"]))
         purposes = list(dict.fromkeys(body.validated_data["purposes"]))
-        unknown = sorted(set(purposes) - purpose_slugs(self))
+        unknown = sorted(set(purposes) - selectors.decision_keys(site=self.site))
         if unknown:
-            raise serializers.ValidationError({"purposes": [f"not purposes of this site: {', '.join(unknown)}"]})
+            raise serializers.ValidationError(
+                {"purposes": [f"not purposes (or purpose:vendor keys) of this site: {', '.join(unknown)}"]}
+            )
         self.personal_data_read("check")  # only a check that reads states is an access
         pseudonyms = selectors.pseudonyms_by_external_id(
             site=self.site, external_ids=subjects, kind=body.validated_data.get("subject_kind")
         )
+        # A vendor's answer needs its purpose's too.
+        asked = {*purposes, *(decision_purpose(key) for key in purposes)}
         granted = ledger_selectors.states_granted(
-            site=self.site.key, subjects=list(set(pseudonyms.values())), purposes=purposes
+            site=self.site.key, subjects=list(set(pseudonyms.values())), purposes=list(asked)
         )
         results = []
         for external_id in subjects:
@@ -187,7 +227,10 @@ class CheckView(SiteApiView):
                 {
                     "subject": external_id,
                     "known": pseudonym is not None,
-                    "purposes": {purpose: bool(held.get(purpose, False)) for purpose in purposes},
+                    "purposes": {
+                        key: vendor_allowed(held=held, key=key) if ":" in key else bool(held.get(key, False))
+                        for key in purposes
+                    },
                 }
             )
         return Response(self.OutputSerializer({"results": results}).data)

@@ -16,6 +16,7 @@ from consent.api.models import Scope
 from consent.api.schema import errors
 from consent.api.views.base import SiteApiView
 from consent.api.views.events import FEED_EXAMPLE, EventSerializer, events_as_dicts
+from consent.banner.declaration import states_nest
 from consent.models import Subject
 from consent.services import canonical_json
 from ledger import selectors as ledger_selectors
@@ -23,6 +24,16 @@ from ledger import selectors as ledger_selectors
 SUBJECT_PARAMETER = OpenApiParameter(
     "subject", str, OpenApiParameter.PATH, description="The id you know the person by (visitor id or user id)"
 )
+
+
+class VendorStateSerializer(serializers.Serializer):
+    granted = serializers.BooleanField(help_text="Its purpose is granted and this vendor is not refused")
+    since = serializers.DateTimeField(help_text="When the vendor's current decision was recorded")
+    expires_at = serializers.DateTimeField(allow_null=True)
+    source = serializers.CharField()  # type: ignore[assignment]
+    receipt = serializers.CharField()
+    kind = serializers.CharField(help_text="The vendor's own decision: opted_in, opted_out, withdrawn, ...")
+    regulation = serializers.CharField(allow_blank=True)
 
 
 class PurposeStateSerializer(serializers.Serializer):
@@ -39,6 +50,12 @@ class PurposeStateSerializer(serializers.Serializer):
     )
     regulation = serializers.CharField(
         allow_blank=True, help_text="The regulation the choice was made under (its slug), empty when none applied"
+    )
+    vendors = serializers.DictField(
+        child=VendorStateSerializer(),
+        required=False,
+        help_text="Per-vendor purposes only: the vendors decided so far, by slug "
+        "(an undecided vendor follows its purpose)",
     )
 
 
@@ -67,18 +84,20 @@ def subject_or_404(*, view: SiteApiView, external_id: str, kind: str | None = No
 def state_as_dict(rows: Any, *, at: datetime, site: str) -> dict[str, dict[str, Any]]:
     """Render the ledger's state rows per purpose for the API, granted as of a moment (granted_now)."""
     regulations = ledger_selectors.event_jurisdictions(site=site, event_ids=[row.event_id for row in rows.values()])
-    return {
-        purpose: {
-            "granted": ledger_selectors.granted_now(granted=row.granted, expires_at=row.expires_at, now=at),
-            "since": row.since,
-            "expires_at": row.expires_at,
-            "source": row.source,
-            "receipt": str(row.receipt_id),
-            "kind": row.kind,
-            "regulation": regulations.get(str(row.event_id), ""),
+    return states_nest(
+        {
+            purpose: {
+                "granted": ledger_selectors.granted_now(granted=row.granted, expires_at=row.expires_at, now=at),
+                "since": row.since,
+                "expires_at": row.expires_at,
+                "source": row.source,
+                "receipt": str(row.receipt_id),
+                "kind": row.kind,
+                "regulation": regulations.get(str(row.event_id), ""),
+            }
+            for purpose, row in sorted(rows.items())
         }
-        for purpose, row in sorted(rows.items())
-    }
+    )
 
 
 class SubjectStateView(SiteApiView):
@@ -115,6 +134,17 @@ class SubjectStateView(SiteApiView):
                             "expires_at": "2027-05-01T09:30:00Z",
                             "source": "banner",
                             "receipt": "01J9Z8Q4W7H3K2M5N6P7R8S9T0",
+                            "vendors": {
+                                "ga": {
+                                    "granted": True,
+                                    "since": "2026-05-01T09:30:00Z",
+                                    "expires_at": "2027-05-01T09:30:00Z",
+                                    "source": "banner",
+                                    "receipt": "01J9Z8Q4W7H3K2M5N6P7R8S9T0",
+                                    "kind": "opted_in",
+                                    "regulation": "",
+                                }
+                            },
                         },
                         "marketing": {
                             "granted": False,

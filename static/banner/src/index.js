@@ -14,6 +14,8 @@ const script = document.currentScript;
 // eslint-disable-next-line no-undef
 const inline = typeof __assent_config__ === "undefined" ? null : __assent_config__;
 
+const vendorKeys = (p) => (p.vendor_choices || []).map((v) => v.key);
+
 /** Return whether a stored choice still stands: same material revision and regulation, not expired. */
 function storedValid(stored, config, reg) {
   if (!stored || !stored.d || !stored.c || (stored.r || 0) < (config.revision || 0) || stored.l != reg.slug) return false;
@@ -45,11 +47,14 @@ function start(config) {
   for (const p of config.purposes) {
     const refused = stored && stored.d && stored.c && stored.c[p.slug] === 0;
     granted[p.slug] = required.has(p.slug) || (decided ? Boolean(stored.c[p.slug]) : byDefault && !askFirst.has(p.slug) && !refused);
+    // A per-vendor purpose's vendors, as `purpose:vendor` keys, where the visitor decided them.
+    if (decided) for (const k of vendorKeys(p)) granted[k] = stored.c[k];
   }
   const regional = byDefault && window.__assentRegional ? window.__assentRegional(reg, saleShare, gpc) : null;
   const regionalUpdate = () => regional && regional.update(granted);
 
-  const blocker = blockerCreate((slug) => granted[slug] === true);
+  // `purpose:vendor` runs when its purpose is granted and the vendor is not refused.
+  const blocker = blockerCreate((key) => granted[key.split(":")[0]] === true && (granted[key] ?? 1));
   consentDefault(signalsFor(config.purposes, granted), !decided);
 
   function texts() {
@@ -108,7 +113,10 @@ function start(config) {
 
   function all(on) {
     const out = {};
-    for (const p of config.purposes) out[p.slug] = p.required || (on && !(gpc && saleShare.has(p.slug)));
+    for (const p of config.purposes) {
+      out[p.slug] = p.required || (on && !(gpc && saleShare.has(p.slug)));
+      for (const k of vendorKeys(p)) out[k] = out[p.slug];
+    }
     return out;
   }
 
