@@ -143,6 +143,12 @@ def test_each_position_places_a_themed_banner_with_equal_choices_and_no_axe_viol
         assert customize["height"] == accept["height"]
 
         assert page.evaluate(AXE_BANNER) == []
+        if theme.button_order == "reject-first":
+            # The preferences layer orders its two choices the same way.
+            page.get_by_role("button", name="Customize").click()
+            row = page.get_by_role("dialog", name="Preferences").locator(".row button")
+            assert row.all_text_contents() == ["Reject all", "Accept all", "Save"]
+            assert page.evaluate(AXE_BANNER) == []
         assert page.evaluate("window.__csp") == []
     finally:
         context.close()
