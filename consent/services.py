@@ -17,6 +17,7 @@ from django.db import connection, transaction
 from django.utils import timezone
 
 from consent.banner.declaration import cookie_declaration, cookie_names, vendor_entries, vendor_names
+from consent.banner.models import BannerTheme
 from consent.banner.stock import stock_text
 from consent.hooks import services as hooks_services
 from consent.models import BannerText, BannerVersion, Organization, Purpose, Site, Subject
@@ -91,7 +92,7 @@ BANNER_TEXT_FIELDS = [f.name for f in BannerText._meta.concrete_fields if f.name
 
 
 def banner_content(*, site: Site) -> dict[str, Any]:
-    """Return the snapshot a banner version freezes: texts per locale, purposes and the policy URL."""
+    """Return the snapshot a banner version freezes: texts per locale, purposes, the policy URL and the theme."""
     purposes = list(site.purposes.prefetch_related("translations").order_by("order", "slug"))
     texts: dict[str, dict[str, Any]] = {}
     for text in site.banner_texts.all():
@@ -152,6 +153,10 @@ def banner_content(*, site: Site) -> dict[str, Any]:
     # Only sites that enable placeholders carry the key, so other versions keep their hashes.
     if site.banner_placeholders:
         content["embeds"] = True
+    # Only sites with a theme carry the key, so versions of theme-less sites keep their hashes; the
+    # version then proves how the banner looked as well as what it said.
+    if (theme := BannerTheme.objects.filter(site=site).first()) is not None:
+        content["theme"] = theme.content()
     # Only sites with regulations carry the key, so versions published before regions keep their hashes.
     if regulations := regulations_content(site=site):
         slugs = {p.slug for p in purposes}

@@ -15,6 +15,7 @@ from django.core.cache import cache
 from django.db.models import Max
 
 from consent.banner.stock import stock_text
+from consent.banner.theme import theme_config
 from consent.edge.ratelimit import CACHE_ERRORS
 from consent.models import BannerVersion, Site
 from consent.regions.resolution import UNKNOWN, RegionSignal
@@ -111,6 +112,9 @@ def banner_config(*, site: Site, version: BannerVersion, region: RegionSignal = 
     }
     if content.get("embeds"):
         config["embeds"] = True
+    # The version's theme as values the script sets on its shadow root; a version without one looks stock.
+    if content.get("theme") and (theme := theme_config(content["theme"])) is not None:
+        config["theme"] = theme
     return config
 
 

@@ -15,6 +15,7 @@ from django.views.decorators.clickjacking import xframe_options_sameorigin
 
 from consent import services
 from consent.banner import selectors as banner_selectors
+from consent.banner.theme import theme_config
 from consent.console.dashboard.access import dashboard_site
 from consent.models import Site
 
@@ -31,7 +32,7 @@ PREVIEW_CSP = (
 def preview_config(*, site: Site) -> dict[str, Any]:
     """Return the script's configuration for the draft, with every endpoint pointing nowhere."""
     content = services.banner_content(site=site)
-    return {
+    config: dict[str, Any] = {
         "site": site.key,
         "banner_version": "preview",
         "number": 0,
@@ -47,6 +48,10 @@ def preview_config(*, site: Site) -> dict[str, Any]:
         "cookie_domain": "",
         "endpoints": dict.fromkeys(banner_selectors.endpoints_for(key=site.key), "about:blank"),
     }
+    # The draft theme, applied exactly as a published version's would be.
+    if content.get("theme") and (theme := theme_config(content["theme"])) is not None:
+        config["theme"] = theme
+    return config
 
 
 @xframe_options_sameorigin

@@ -8,6 +8,7 @@ from django.utils import timezone
 
 from consent.accounts.services import subject_erase
 from consent.api.services import api_key_create
+from consent.banner.models import BannerTheme
 from consent.banner.services import choice_submit, daily_count_add
 from consent.dsr import services as dsr_services
 from consent.dsr.models import DataSubjectRequest
@@ -47,7 +48,7 @@ def choose(site: Site, subject: str, choices: dict[str, bool], method: str, vers
 @pytest.fixture
 def acme(site, settings, tmp_path) -> Acme:
     """The Acme organization's site with rows behind every admin page: choices, hooks, keys, an erasure,
-    a regulation, and an agent's request with its proof and an access-log entry."""
+    a banner theme, a regulation, and an agent's request with its proof and an access-log entry."""
     settings.ASSENT_ALLOW_PRIVATE_DESTINATIONS = True
     settings.VAR_DIR = tmp_path
     version = site.banner_versions.get().content_hash
@@ -63,6 +64,7 @@ def acme(site, settings, tmp_path) -> Acme:
     ledger_services.log_integrate(site=site.key, checkpoint_force=True)
     api_key_create(organization=site.organization, name="backend", sites=[site])
     subject_erase(site=site, external_id=visitor_id("visitor-2"), kind=Subject.Kind.VISITOR, source="system")
+    BannerTheme.objects.create(site=site, position=BannerTheme.Position.BOX_RIGHT)
     regulation = Regulation.objects.create(site=site, slug="gdpr", name="GDPR", regions=["EEA"], is_default=True)
     RegulationText.objects.create(regulation=regulation, locale="en", notice_title="Your choices")
     request = agent_request(site, details="Everything you hold about me")

@@ -21,6 +21,9 @@ export function styleAdopt(root) {
 export function uiCreate(model) {
   const host = document.createElement("assent-banner");
   const root = host.attachShadow({ mode: "open" });
+  // A site's theme arrives as checked values only, set through the CSSOM (which a strict CSP allows).
+  const theme = model.config.theme || {};
+  for (const name in theme.vars) host.style.setProperty(name, theme.vars[name]);
   styleAdopt(root);
   document.body.append(host);
   let layer = null;
@@ -32,6 +35,15 @@ export function uiCreate(model) {
 
   function gpcNote(t) {
     return model.gpcApplied() ? h("p", { class: "note", role: "status" }, t.gpc_notice) : null;
+  }
+
+  // Accept and Reject share one style; a theme only chooses which of the two comes first.
+  function choices(t) {
+    const both = [
+      h("button", { type: "button", onclick: () => model.decide(model.all(true), "accept_all") }, t.accept_all),
+      h("button", { type: "button", onclick: () => model.decide(model.all(false), "reject_all") }, t.reject_all),
+    ];
+    return theme.reject_first ? both.reverse() : both;
   }
 
   function policyLink(t) {
@@ -55,12 +67,13 @@ export function uiCreate(model) {
         h(
           "div",
           { class: "row" },
-          h("button", { type: "button", onclick: () => model.decide(model.all(true), "accept_all") }, t.accept_all),
-          h("button", { type: "button", onclick: () => model.decide(model.all(false), "reject_all") }, t.reject_all),
+          choices(t),
           h("button", { type: "button", class: "link", onclick: () => prefsShow() }, t.customize),
         ),
       ),
     );
+    // Where the first layer sits (styles.css has a rule per position); the regional layer too.
+    layer.classList.add(theme.position || "bar-bottom");
     root.append(layer);
     layer.show();
     settingsHide();
@@ -136,7 +149,7 @@ export function uiCreate(model) {
         "div",
         { class: "head" },
         h("h2", { id: "assent-pt" }, t.preferences_title),
-        h("button", { type: "button", class: "x", "aria-label": t.close, onclick: () => prefsClose(true) }, "×"),
+        h("button", { type: "button", class: "x link", "aria-label": t.close, onclick: () => prefsClose(true) }, "×"),
       ),
       h("p", null, policyLink(t)),
       gpcNote(t),
@@ -144,8 +157,7 @@ export function uiCreate(model) {
       h(
         "div",
         { class: "row" },
-        h("button", { type: "button", onclick: () => model.decide(model.all(true), "accept_all") }, t.accept_all),
-        h("button", { type: "button", onclick: () => model.decide(model.all(false), "reject_all") }, t.reject_all),
+        choices(t),
         h("button", { type: "button", class: "link", onclick: () => model.decide(chosen(), "custom") }, t.save),
       ),
       receiptLink(t),
@@ -179,7 +191,7 @@ export function uiCreate(model) {
   function settingsShow() {
     // A page with its own "cookie settings" link, or its own preference centre, needs no floating one.
     if (settings || model.embedded() || document.querySelector("[data-assent-open]")) return;
-    settings = h("button", { type: "button", class: "settings", onclick: () => prefsShow() }, model.settingsLabel());
+    settings = h("button", { type: "button", class: "settings link", onclick: () => prefsShow() }, model.settingsLabel());
     root.append(settings);
   }
 
