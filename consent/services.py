@@ -207,9 +207,16 @@ def banner_publish(*, site: Site, material: bool, user: AbstractBaseUser | None 
         latest = site.banner_versions.order_by("-number").first()
         if latest is not None and latest.content_hash == content_hash:
             return latest, False
+        number = (latest.number + 1) if latest else 1
+        if BannerVersion.objects.filter(content_hash=content_hash).exists():
+            # Content published before and since replaced, brought back (a reverted text, a removed
+            # theme): the new version names its number, so its hash differs from the old one's while
+            # what it shows is the same. Only such a version carries the key: other hashes stay as they were.
+            content = {**content, "number": number}
+            content_hash = hashlib.sha256(canonical_json(content)).hexdigest()
         version = BannerVersion.objects.create(
             site=site,
-            number=(latest.number + 1) if latest else 1,
+            number=number,
             content=content,
             content_hash=content_hash,
             # The first version is always material: nobody has been asked anything yet.

@@ -49,6 +49,21 @@ def test_a_changed_text_makes_a_new_version_with_a_new_hash(site):
     assert first.content["texts"]["en"]["title"] == "We use cookies"
 
 
+def test_bringing_back_earlier_content_publishes_it_as_the_newest_version(site):
+    first = site.banner_versions.get()
+    BannerText.objects.filter(site=site, locale="en").update(title="Cookies, briefly")
+    second, _ = services.banner_publish(site=site, material=False)
+    # Back to the first text, on to the second again: each is published as the newest version.
+    for number, earlier in ((3, first), (4, second)):
+        BannerText.objects.filter(site=site, locale="en").update(title=earlier.content["texts"]["en"]["title"])
+        version, created = services.banner_publish(site=site, material=False)
+        assert (created, version.number) == (True, number)
+        assert version.content["texts"] == earlier.content["texts"]
+        assert version.content_hash != earlier.content_hash
+        assert site.banner_versions.order_by("-number").first() == version
+        assert services.version_terms(site=site, banner_version=version.content_hash).site_key == site.key
+
+
 def test_the_diff_names_what_changed(site):
     first = site.banner_versions.get()
     Purpose.objects.filter(site=site, slug="marketing").update(required=True)
