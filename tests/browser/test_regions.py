@@ -10,6 +10,8 @@ import time
 import pytest
 from django.conf import settings
 
+from consent import services
+from consent.banner.models import BannerTheme
 from consent.models import Site
 from tests.banner.ledger_reads import events_of, state_of
 from tests.browser.helpers import AXE, AXE_BANNER, Trackers, choice_posted, choose, cookie_names, stored_choice
@@ -255,3 +257,12 @@ def test_axe_finds_no_violations_on_the_regional_notices_and_the_opt_out_prefere
         assert page.evaluate(AXE_BANNER) == []
     finally:
         context.close()
+
+
+def test_a_reject_first_theme_orders_the_notices_choices_too(page, demo):
+    BannerTheme.objects.create(site=_site(), button_order="reject-first")
+    services.banner_publish(site=_site(), material=False)
+    _open(page, f"{demo}?region=JP&lang=ja", {"method": "default"})
+    notice = page.get_by_role("dialog", name="Cookieについて")
+    names = notice.get_by_role("button").all_inner_texts()
+    assert names.index("すべて拒否") < names.index("すべて許可")

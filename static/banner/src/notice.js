@@ -11,6 +11,12 @@ export function noticeLayer(h, model, t, parts) {
   const saleShare = model.config.purposes.filter((p) => p.sale_share && !p.required).map((p) => p.slug);
   const off = Object.fromEntries(saleShare.map((slug) => [slug, false]));
   const ask = (on) => Object.fromEntries(reg.opt_in_purposes.map((slug) => [slug, on]));
+  // Accept and Reject alike, in the order the site's theme gives them.
+  const choices = [
+    h("button", { type: "button", onclick: () => model.decide(ask(true), "accept_all") }, t.accept_all),
+    h("button", { type: "button", onclick: () => model.decide(ask(false), "reject_all") }, t.reject_all),
+  ];
+  if ((model.config.theme || {}).reject_first) choices.reverse();
   return h(
     "dialog",
     { class: "layer", "aria-labelledby": "assent-t", "aria-describedby": "assent-b", dir: t.direction || "ltr", lang: model.locale() },
@@ -23,8 +29,7 @@ export function noticeLayer(h, model, t, parts) {
       h(
         "div",
         { class: "row" },
-        asks ? h("button", { type: "button", onclick: () => model.decide(ask(true), "accept_all") }, t.accept_all) : null,
-        asks ? h("button", { type: "button", onclick: () => model.decide(ask(false), "reject_all") }, t.reject_all) : null,
+        asks ? choices : null,
         optOut && saleShare.length
           ? h("button", { type: "button", onclick: () => model.decide(off, "custom") }, r.opt_out_label || t.reject_all)
           : null,
