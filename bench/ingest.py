@@ -217,7 +217,8 @@ def serve(app: str, version: str, path: str, probe: str) -> dict[str, float]:
     try:
         wait_for_port(PORT)
         method, probe_path = probe.split(" ", 1)
-        response = httpx.request(method, f"http://127.0.0.1:{PORT}{probe_path}", timeout=10)
+        # The first request imports the rest of the application: slow on a loaded machine.
+        response = httpx.request(method, f"http://127.0.0.1:{PORT}{probe_path}", timeout=60)
         if response.status_code >= 500:
             raise SystemExit(f"{app}: {probe} answered {response.status_code}")
         return wrk(version, path)

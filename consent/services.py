@@ -1,5 +1,6 @@
 """Writes of the consent domain: sites, purposes, banner versions, subjects and recorded choices."""
 
+import copy
 import dataclasses
 import functools
 import hashlib
@@ -231,15 +232,36 @@ def subject_get_or_create(*, site: Site, external_id: str, kind: str) -> Subject
 
     Visitors and users are separate namespaces: the same string names two different subjects.
     """
+    return _subject_for_write(site=site, external_id=external_id, kind=kind)[0]
+
+
+def _subject_for_write(*, site: Site, external_id: str, kind: str) -> tuple[Subject, bool | None]:
+    """Return the subject (created on first sight) and whether the site has an active webhook destination.
+
+    On PostgreSQL both come from one statement inside the write's transaction, so the answer about
+    destinations is as fresh as the choice itself; elsewhere it is None (not read here).
+    """
     if not external_id or len(external_id) > 128:
         raise ConsentInputError("subject", "must be 1 to 128 characters")
     if kind not in Subject.Kind.values:
         raise ConsentInputError("subject_kind", f"must be one of {', '.join(Subject.Kind.values)}")
+    if connection.vendor == "postgresql":
+        return _subject_upsert(site=site, external_id=external_id, kind=kind)
     subject = Subject.objects.filter(site=site, kind=kind, external_id=external_id).first()
     if subject is not None:
-        return subject
+        return subject, None
+    subject = _subject_new(site=site, external_id=external_id, kind=kind)
+    # One statement and no savepoint: a concurrent first sight makes the insert a no-op, not an error.
+    rows = fetch(_SUBJECT_INSERT, [site.pk, external_id, kind, subject.pseudonym, subject.ledger_key, _at(subject)])
+    if not rows:
+        # Another request created it first; theirs is the one.
+        return Subject.objects.get(site=site, kind=kind, external_id=external_id), None
+    return _stored(subject, rows[0][0]), None
+
+
+def _subject_new(*, site: Site, external_id: str, kind: str) -> Subject:
     pseudonym = secrets.token_hex(16)
-    subject = Subject(
+    return Subject(
         site=site,
         external_id=external_id,
         kind=kind,
@@ -247,21 +269,60 @@ def subject_get_or_create(*, site: Site, external_id: str, kind: str) -> Subject
         ledger_key=ledger_services.subject_key(site=site.key, subject=pseudonym),
         created_at=timezone.now(),
     )
-    # One statement and no savepoint: a concurrent first sight makes the insert a no-op, not an error.
-    rows = fetch(_SUBJECT_INSERT, [site.pk, external_id, kind, pseudonym, subject.ledger_key, _at(subject)])
-    if not rows:
-        # Another request created it first; theirs is the one.
-        return Subject.objects.get(site=site, kind=kind, external_id=external_id)
-    subject.pk = rows[0][0]
+
+
+def _stored(subject: Subject, pk: int) -> Subject:
+    subject.pk = pk
     subject._state.adding = False
     subject._state.db = connection.alias
     return subject
+
+
+def _subject_upsert(*, site: Site, external_id: str, kind: str) -> tuple[Subject, bool | None]:
+    """Find or create the subject and read the site's destinations in one statement (PostgreSQL)."""
+    new = _subject_new(site=site, external_id=external_id, kind=kind)
+    where = [site.pk, kind, external_id]
+    rows = fetch(
+        _SUBJECT_UPSERT, [*where, site.pk, external_id, kind, new.pseudonym, new.ledger_key, _at(new), site.pk]
+    )
+    if not rows:
+        # Another request is creating it right now: once it committed, theirs is the one. Not reading
+        # destinations here just means the write path reads them itself.
+        return Subject.objects.get(site=site, kind=kind, external_id=external_id), None
+    pk, pseudonym, ledger_key, linked_to_id, created_at, destinations = rows[0]
+    if pseudonym == new.pseudonym:
+        return _stored(new, pk), destinations
+    found = Subject(
+        site=site,
+        external_id=external_id,
+        kind=kind,
+        pseudonym=pseudonym,
+        ledger_key=ledger_key,
+        linked_to_id=linked_to_id,
+        created_at=created_at,
+    )
+    return _stored(found, pk), destinations
 
 
 # Quoted names only; every value is a parameter.
 _SUBJECT_INSERT = (
     "INSERT INTO consent_subject (site_id, external_id, kind, pseudonym, ledger_key, linked_to_id, created_at)"
     " VALUES (%s, %s, %s, %s, %s, NULL, %s) ON CONFLICT (site_id, kind, external_id) DO NOTHING RETURNING id"
+)
+# The subject found, or else inserted (a lost race returns no row), and whether the site has an active
+# destination: one round trip for what took three.
+_SUBJECT_UPSERT = (
+    "WITH found AS ("
+    " SELECT id, pseudonym, ledger_key, linked_to_id, created_at FROM consent_subject"
+    " WHERE site_id = %s AND kind = %s AND external_id = %s"
+    "), made AS ("
+    " INSERT INTO consent_subject (site_id, external_id, kind, pseudonym, ledger_key, linked_to_id, created_at)"
+    " SELECT %s, %s, %s, %s, %s, NULL, %s WHERE NOT EXISTS (SELECT 1 FROM found)"
+    " ON CONFLICT (site_id, kind, external_id) DO NOTHING"
+    " RETURNING id, pseudonym, ledger_key, linked_to_id, created_at"
+    ")"
+    " SELECT subject.*, EXISTS (SELECT 1 FROM hooks_destination WHERE site_id = %s AND active)"
+    " FROM (SELECT * FROM found UNION ALL SELECT * FROM made) AS subject"
 )
 
 
@@ -405,7 +466,11 @@ def consent_record(
         raise ConsentInputError("locale", f"must be one of {list(terms.locales)}")
     with transaction.atomic():
         # The kind is part of the identity, looked up (and created) inside the write's transaction.
-        subject = subject_get_or_create(site=site, external_id=external_id, kind=subject_kind)
+        subject, destinations = _subject_for_write(site=site, external_id=external_id, kind=subject_kind)
+        if destinations is not None:
+            # Read in this transaction: fresher than anything the caller could have said.
+            site = copy.copy(site)
+            site.has_active_destinations = destinations  # type: ignore[attr-defined]
         if subject.linked_to_id is not None:
             subject = subject.linked_to  # type: ignore[assignment]
         try:

@@ -6,6 +6,7 @@ import pytest
 from django.db import connection
 
 from consent.demo import demo_seed
+from consent.edge.sites import forget_all as sites_forget_all
 from consent.models import Membership, Organization, Site
 from ledger.logs import log_cache_clear
 from tests import factories
@@ -57,6 +58,8 @@ def _logs_forgotten():
     """Each test's logs roll back with it: a log a test saw committed must not outlive the test."""
     yield
     log_cache_clear()
+    # Likewise the sites a process remembers: a test's site rolls back without a commit to bump it.
+    sites_forget_all()
 
 
 @pytest.fixture

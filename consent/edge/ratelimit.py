@@ -4,9 +4,11 @@
 """
 
 import logging
+import secrets
 import threading
 import time
 from collections.abc import Callable
+from dataclasses import dataclass
 from functools import wraps
 from typing import Any
 
@@ -107,6 +109,101 @@ def limit_site(site_key: str, *, scope: str) -> JsonResponse | None:
     """Refuse a write once the site has taken its share this minute, so a flood cannot fill the ledger."""
     retry_after = rate_limit_hit(key=f"public:{scope}:site:{site_key}", limit=settings.ASSENT_PUBLIC_RATE_PER_SITE)
     return too_many(retry_after) if retry_after else None
+
+
+def _retry_after(count: int, limit: int, *, slot: int, window: int, now: float) -> int | None:
+    """Return None while count is within limit, else the seconds until the window ends."""
+    return None if count <= limit else max(1, int((slot + 1) * window - now + 0.999))
+
+
+def site_generation_key(site_key: str) -> str:
+    """Return the cache key of a site's generation: a random token replaced whenever the site changes."""
+    return f"site-generation:{site_key}"
+
+
+# A generation outlives any window by far; should it expire, the next request makes a new one (a reload).
+GENERATION_TIMEOUT = 24 * 3600
+
+
+@dataclass
+class WriteCharge:
+    """What admitting one public write counted: the client at once, and on Redis the site too.
+
+    On Redis the client's counter, the site's counter and the site's generation travel in one
+    pipelined round trip. The site is charged before its body is read, so a write the edge then
+    refuses (unknown site, junk body, client over its limit) gives its hit back with `refund()`:
+    a flood of junk can never use up a site's writes, it only holds at most one hit per request in
+    flight. Elsewhere (no Redis) the site is charged by `site_refusal()` once the body validated.
+    """
+
+    site_key: str
+    scope: str
+    client_refusal: JsonResponse | None
+    # The site's count this window when it was charged in the same round trip, else None.
+    site_count: int | None
+    # The site's generation (None when it could not be read: then nothing may be served from memory).
+    generation: str | None
+    _slot: int
+    _now: float
+    _site_counter: str
+
+    def site_refusal(self) -> JsonResponse | None:
+        """Refuse a write once the site has taken its share this minute (charging it now if not yet)."""
+        if self.site_count is None:
+            return limit_site(self.site_key, scope=self.scope)
+        limit = settings.ASSENT_PUBLIC_RATE_PER_SITE
+        retry_after = _retry_after(self.site_count, limit, slot=self._slot, window=60, now=self._now)
+        return too_many(retry_after) if retry_after else None
+
+    def refund(self) -> None:
+        """Give back the site's hit of a write the edge refused (only when it was charged already)."""
+        if self.site_count is None:
+            return
+        self.site_count = None
+        backend = caches["default"]
+        assert isinstance(backend, RedisCache)
+        key = backend.make_and_validate_key(self._site_counter)
+        try:
+            backend._cache.get_client(key, write=True).decr(key)
+        except CACHE_ERRORS:
+            logger.warning("rate limit cache unreachable; a refused write stays counted", exc_info=True)
+
+
+def write_charge(request: HttpRequest, *, scope: str, site_key: str) -> WriteCharge:
+    """Count a public write against its client (and, on Redis, its site) and read the site's generation."""
+    now = time.time()
+    window = 60
+    slot = int(now // window)
+    client_counter = f"rl:public:{scope}:client:{client_key(request)}:{slot}"
+    site_counter = f"rl:public:{scope}:site:{site_key}:{slot}"
+    limit = settings.ASSENT_PUBLIC_RATE_PER_CLIENT
+    charge = WriteCharge(site_key, scope, None, None, None, slot, now, site_counter)
+    backend = caches["default"]
+    if not isinstance(backend, RedisCache):
+        charge.client_refusal = limit_client(request, scope=scope)
+        return charge
+    try:
+        keys = [backend.make_and_validate_key(name) for name in (client_counter, site_counter)]
+        generation_key = backend.make_and_validate_key(site_generation_key(site_key))
+        pipe = backend._cache.get_client(keys[0], write=True).pipeline(transaction=False)
+        for key in keys:
+            pipe.set(key, 0, ex=window * 2, nx=True)
+            pipe.incr(key)
+        # A site never changed since the key expired (or Redis was emptied) gets a fresh token here.
+        pipe.set(generation_key, secrets.token_hex(8), ex=GENERATION_TIMEOUT, nx=True)
+        pipe.get(generation_key)
+        answers = pipe.execute()
+    except CACHE_ERRORS:
+        logger.warning("rate limit cache unreachable; counting in this process", exc_info=True)
+        client_count = _local.hit(f"{client_counter}:{window}", (slot + 1) * window, now)
+    else:
+        client_count = int(answers[1])
+        charge.site_count = int(answers[3])
+        generation = answers[5]
+        charge.generation = generation.decode() if isinstance(generation, bytes) else generation
+    if retry_after := _retry_after(client_count, limit, slot=slot, window=window, now=now):
+        charge.client_refusal = too_many(retry_after)
+    return charge
 
 
 def posts_limited(view: Callable[..., HttpResponseBase], *, scope: str) -> Callable[..., HttpResponseBase]:

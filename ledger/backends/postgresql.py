@@ -2,9 +2,11 @@
 
 import json
 from collections.abc import Sequence
+from functools import lru_cache
 from typing import Any
 
 from django.db import connection
+from psycopg.adapt import Transformer
 
 from ledger.projection import StateRow
 
@@ -30,16 +32,37 @@ def states_locked(log_id: int, key: str) -> dict[str, StateRow]:
     }
 
 
+@lru_cache(maxsize=256)
+def _template(sql: str) -> bytes:
+    """Return a statement's text as a bytes template whose `%s` each take one literal.
+
+    psycopg splits a statement's text into parts on every execute once it is over 4,096 characters
+    or 50 parameters (below that it caches the split); the append's multi-insert is both, but comes
+    in a handful of shapes, so the split is done here once per shape.
+    """
+    if sql.count("%") != sql.count("%s"):
+        raise ValueError("a hot-path statement holds a '%' that is not a placeholder")
+    return sql.encode()
+
+
+def _rendered(cursor: Any, sql: str, params: Sequence[Any]) -> str:
+    """Return the statement with its parameters as literals, exactly as psycopg's client-side binding would."""
+    literal = Transformer(cursor.cursor).as_literal
+    return (_template(sql) % tuple(literal(param) for param in params)).decode()
+
+
 def statements_run(statements: Sequence[tuple[str, list[Any]]]) -> None:
     """Run several INSERTs as one statement (data-modifying CTEs): one round trip however many tables."""
     if not statements:
         return
+    if len(statements) == 1:
+        sql, params = statements[0]
+    else:
+        sql = "WITH " + ", ".join(f"w{number} AS ({text})" for number, (text, _) in enumerate(statements)) + " SELECT 1"
+        params = [p for _, values in statements for p in values]
     with connection.cursor() as cursor:
-        if len(statements) == 1:
-            cursor.execute(*statements[0])
-            return
-        ctes = ", ".join(f"w{number} AS ({sql})" for number, (sql, _) in enumerate(statements))
-        cursor.execute(f"WITH {ctes} SELECT 1", [p for _, params in statements for p in params])
+        # Rendered here and sent without parameters, so psycopg does not split the text again.
+        cursor.execute(_rendered(cursor, sql, params))
 
 
 def rows_copy(table: str, columns: str, rows: Sequence[Sequence[Any]]) -> None:

@@ -4,7 +4,7 @@ import dataclasses
 import hashlib
 import json
 import re
-from datetime import timedelta
+from datetime import UTC, timedelta
 from typing import Any
 
 from django.http import HttpRequest, HttpResponse, JsonResponse
@@ -25,7 +25,7 @@ from consent.edge.ratelimit import limit_client
 from consent.models import Subject
 from consent.regions.request import region_vary, request_region
 from consent.services import ConsentInputError
-from ledger.services import IdempotencyConflict
+from ledger.services import IdempotencyConflict, Receipt
 
 MAX_BODY = 16 * 1024
 MAX_IMPRESSION_BODY = 512
@@ -82,6 +82,27 @@ def embed(request: HttpRequest, key: str) -> HttpResponse:
     )
 
 
+def receipt_body(receipt: Receipt, *, subject: str) -> dict[str, Any]:
+    """Return the answer to a recorded choice: its receipt, signed, and the state after it.
+
+    Built by hand rather than by a DRF serializer (made anew per response, it cost more than the
+    rest of the answer); times as DRF renders them, ISO 8601 in UTC with a Z.
+    """
+    recorded_at = receipt.recorded_at.astimezone(UTC).isoformat().removesuffix("+00:00") + "Z"
+    return {
+        "receipt": str(receipt.id),
+        "state": {purpose: bool(granted) for purpose, granted in receipt.state.items()},
+        "changed": [str(purpose) for purpose in receipt.changed],
+        "recorded_at": recorded_at,
+        "event_ids": [str(event_id) for event_id in receipt.event_ids],
+        "leaf_hashes": [str(leaf) for leaf in receipt.leaf_hashes],
+        "replayed": bool(receipt.replayed),
+        "signature": str(receipt.signature),
+        "key_id": str(receipt.key_id),
+        "subject": subject,
+    }
+
+
 @method_decorator(csrf_exempt, name="dispatch")  # no cookies are sent or read: nothing to forge
 class ConsentCreateView(View):
     """Record a visitor's choice: POST /api/v1/public/sites/<key>/consents."""
@@ -122,17 +143,6 @@ class ConsentCreateView(View):
                 raise serializers.ValidationError("must be an http(s) URL")
             return value
 
-    class OutputSerializer(serializers.Serializer[Any]):
-        receipt = serializers.CharField(source="id")
-        state = serializers.DictField(child=serializers.BooleanField())
-        changed = serializers.ListField(child=serializers.CharField())
-        recorded_at = serializers.DateTimeField()
-        event_ids = serializers.ListField(child=serializers.CharField())
-        leaf_hashes = serializers.ListField(child=serializers.CharField())
-        replayed = serializers.BooleanField()
-        signature = serializers.CharField()
-        key_id = serializers.CharField()
-
     def post(self, request: HttpRequest, key: str) -> HttpResponse:
         admitted = admit(request, key=key, scope="consents", serializer_class=self.InputSerializer, body_limit=MAX_BODY)
         site, valid = admitted.site, admitted.data
@@ -164,9 +174,7 @@ class ConsentCreateView(View):
             return error_response(409, "idempotency_conflict", message, {exc.field: [exc.message]})
         except ConsentInputError as exc:
             return invalid({exc.field: [exc.message]})
-        body = dict(self.OutputSerializer(receipt).data)
-        body["subject"] = valid["subject"]
-        return JsonResponse(body, status=201)
+        return JsonResponse(receipt_body(receipt, subject=valid["subject"]), status=201)
 
 
 @method_decorator(csrf_exempt, name="dispatch")
