@@ -1,6 +1,7 @@
 """HTTP out: one POST per attempt, through the SSRF guard, within a deadline and a size cap, no redirects."""
 
 import os
+import threading
 import time
 from collections.abc import Iterator
 from concurrent.futures import Future, ThreadPoolExecutor
@@ -216,12 +217,17 @@ class _TooLarge(Exception):
 # What each process makes once and reuses: its client, its sending and its resolving threads. Keyed by
 # the process id, so a forked child makes its own (neither connections nor threads survive a fork).
 _made: dict[str, tuple[int, Any]] = {}
+# The posting threads of a first batch ask for the client at once: one of them makes it.
+_making = threading.Lock()
 
 
 def _per_process(name: str, make: Any) -> Any:
     made = _made.get(name)
     if made is None or made[0] != os.getpid():
-        made = _made[name] = (os.getpid(), make())
+        with _making:
+            made = _made.get(name)
+            if made is None or made[0] != os.getpid():
+                made = _made[name] = (os.getpid(), make())
     return made[1]
 
 

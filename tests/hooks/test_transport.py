@@ -2,8 +2,10 @@
 
 import signal
 import socket
+import threading
 import time
 from collections.abc import Iterator
+from concurrent.futures import ThreadPoolExecutor
 
 import pytest
 from celery.exceptions import SoftTimeLimitExceeded
@@ -65,6 +67,20 @@ def test_a_receiver_streaming_an_endless_answer_is_cut_off_at_the_cap(site, priv
 
 def test_a_worker_process_reuses_one_client_across_deliveries():
     assert transport.client() is transport.client()
+
+
+def test_the_posting_threads_of_a_first_batch_share_one_client(monkeypatch):
+    monkeypatch.setattr(transport, "_made", {})
+    barrier = threading.Barrier(8)
+
+    def first_use():
+        barrier.wait()
+        return transport.client()
+
+    with ThreadPoolExecutor(8) as threads:
+        clients = list(threads.map(lambda _: first_use(), range(8)))
+
+    assert all(made is clients[0] for made in clients)
 
 
 def test_a_name_that_takes_too_long_to_resolve_fails_the_attempt_at_its_deadline(
