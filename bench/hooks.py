@@ -12,6 +12,10 @@
 Every request is verified with the standardwebhooks package, as a customer's receiver would.
 
     .venv/bin/python bench/hooks.py [--choices 10000] [--rate 100] [--seconds 30]
+    .venv/bin/python bench/hooks.py --profile 300   # in process: statements per batch, cProfile top frames
+
+Each choice's two deliveries travel in one message (one per committed change); the baseline queues one
+no-op task per delivery, what a task per delivery would cost at the very least.
 
 It creates its database (assent_bench_hooks, or the one DATABASE_URL names) and uses Redis db 10 as
 the broker (CELERY_BROKER_URL or BENCH_BROKER_URL), which it flushes first: give the bench a Redis
@@ -323,11 +327,58 @@ def httpx_loop(arrivals, secrets: dict[str, str], count: int) -> dict[str, float
     return {"per_s": count / elapsed, "p50_ms": percentile(timings, 50), "p99_ms": percentile(timings, 99)}
 
 
+def profile(arrivals, count: int) -> None:
+    """Send `count` deliveries (a choice's two per batch) in this process under cProfile; print where time goes."""
+    import cProfile
+    import pstats
+
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    from consent.hooks import delivery, outbox
+    from consent.hooks.models import Delivery
+    from consent.models import Site
+
+    site = Site.objects.get(key=SITE_KEY)
+    ringing = outbox.enqueue
+    outbox.enqueue = lambda ids, countdown=None: None  # no worker: this process sends them
+    try:
+        first = int(time.time())
+        for n in range(count // 2 + 2):
+            choose(site, first * 10_000 + n)
+    finally:
+        outbox.enqueue = ringing
+    ids = list(
+        Delivery.objects.filter(status="pending", destination__site=site).order_by("id").values_list("id", flat=True)
+    )
+    batches = [ids[i : i + 2] for i in range(0, len(ids) - 1, 2)]
+    delivery.deliveries_attempt(batches[0])  # warm: connections, imports
+    with CaptureQueriesContext(connection) as queries:
+        delivery.deliveries_attempt(batches[1])
+    profiler = cProfile.Profile()
+    started = time.perf_counter()
+    profiler.enable()
+    for batch in batches[2:]:
+        delivery.deliveries_attempt(batch)
+    profiler.disable()
+    elapsed = time.perf_counter() - started
+    sent = 2 * len(batches[2:])
+    collect(arrivals, 2 * len(batches), timeout=60, quiet=5)
+    print(f"profile: {sent} deliveries in batches of 2, {elapsed * 1000 / sent:.2f} ms a delivery in process, "
+          f"{len(queries)} statements a batch, load {os.getloadavg()[0]:.2f}")  # fmt: skip
+    for query in queries:
+        print("  ", " ".join(query["sql"].split())[:110])
+    stats = pstats.Stats(profiler)
+    stats.sort_stats("cumulative").print_stats(20)
+    stats.sort_stats("tottime").print_stats(12)
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--choices", type=int, default=10_000)
     parser.add_argument("--rate", type=int, default=100)
     parser.add_argument("--seconds", type=int, default=30)
+    parser.add_argument("--profile", type=int, default=0, help="only profile this many deliveries in process")
     args = parser.parse_args()
     if not os.environ["CELERY_BROKER_URL"].startswith("redis"):
         raise SystemExit("set CELERY_BROKER_URL to a Redis database of the bench's own")
@@ -346,6 +397,12 @@ def main() -> None:
     arrivals: multiprocessing.Queue[tuple] = context.Queue()
     receiver = context.Process(target=receiver_run, args=(PORT, secrets, arrivals), daemon=True)
     receiver.start()
+    if args.profile:
+        try:
+            profile(arrivals, args.profile)
+        finally:
+            receiver.terminate()
+        return
     try:
         with LoadWatch() as load:
             deliveries = burst(arrivals, args.choices)
@@ -362,7 +419,7 @@ def lines_of(args: argparse.Namespace, deliveries: dict, noops: dict, flow: dict
     ms, noop_ms = flow["deliveries_ms"], flow["noop_ms"]
     return [
         f"database {os.environ['DATABASE_URL'].rsplit('/', 1)[-1]}, broker {os.environ['CELERY_BROKER_URL']}, "
-        f"one worker, prefork, concurrency 2",
+        f"one worker, prefork, concurrency 2; a choice's two deliveries in one message, one no-op task a delivery",
         f"burst: {deliveries['verified']:,} of {deliveries['expected']:,} deliveries verified "
         f"({deliveries['duplicates']} duplicates), {deliveries['per_s']:,.0f}/s over {deliveries['span_s']:.1f} s",
         f"baseline: {noops['ran']:,} no-op tasks, same broker and worker, {noops['per_s']:,.0f}/s "

@@ -228,6 +228,7 @@ CELERY_TASK_SOFT_TIME_LIMIT = 240
 CELERY_TASK_DEFAULT_QUEUE = "celery"
 CELERY_TASK_QUEUES = [Queue(name) for name in ("celery", "hooks", "ledger", "housekeeping")]
 CELERY_TASK_ROUTES = {
+    "consent.hooks.tasks.deliveries_send": {"queue": "hooks"},
     "consent.hooks.tasks.delivery_send": {"queue": "hooks"},
     "ledger.tasks.*": {"queue": "ledger"},
     "consent.hooks.tasks.delivery_sweep": {"queue": "housekeeping"},

@@ -20,7 +20,10 @@ from ledger import services as ledger_services
 
 logger = logging.getLogger(__name__)
 
-SEND_TASK = "consent.hooks.tasks.delivery_send"
+SEND_TASK = "consent.hooks.tasks.deliveries_send"
+# Deliveries per message: those one transaction wrote travel together (a choice's destinations), and a
+# sweep's backlog goes out in batches this size; a batch's attempts run side by side in one task.
+BATCH_MAX = 10
 # A row whose task was sent less than this ago (or falls due with a countdown less than this ago) is
 # presumably still queued at the broker: the sweep leaves it alone, and re-sends one presumably lost at
 # most once per this. A lost message waits at most this plus one sweep interval.
@@ -134,15 +137,17 @@ def deliveries_insert(
 
 
 def enqueue_on_commit(ids: list[int]) -> None:
-    """Send each delivery's task after the surrounding transaction commits (at once outside one)."""
+    """Send the deliveries' task after the surrounding transaction commits (at once outside one)."""
     transaction.on_commit(lambda: enqueue(ids))
 
 
 def enqueue(ids: Iterable[int], *, countdown: float | None = None) -> None:
-    """Ring the doorbell for deliveries; a broker that is down only delays them until the sweep."""
+    """Ring the doorbell for deliveries, one message per BATCH_MAX of them; a broker that is down only
+    delays them until the sweep."""
+    pending = list(ids)
     try:
-        for delivery_id in ids:
-            app.send_task(SEND_TASK, args=[delivery_id], countdown=countdown)
+        for start in range(0, len(pending), BATCH_MAX):
+            app.send_task(SEND_TASK, args=[pending[start : start + BATCH_MAX]], countdown=countdown)
     except Exception:
         logger.warning("could not enqueue deliveries; the sweep will send them", exc_info=True)
 

@@ -1,8 +1,11 @@
 """HTTP out: one POST per attempt, through the SSRF guard, within a deadline and a size cap, no redirects."""
 
 import os
+import threading
 import time
 from collections.abc import Iterator
+from concurrent.futures import Future, ThreadPoolExecutor
+from concurrent.futures import TimeoutError as FutureTimeout
 from contextlib import contextmanager
 from contextvars import ContextVar
 from dataclasses import dataclass
@@ -10,6 +13,7 @@ from typing import Any
 
 import httpcore
 import httpx
+from celery.exceptions import SoftTimeLimitExceeded
 from django.conf import settings
 
 from consent.hooks import guard
@@ -21,12 +25,27 @@ RESPONSE_KEPT = 1000
 # An acknowledgement is short: a receiver that answers more than this is not one, and reading it on
 # would hold the worker.
 RESPONSE_CAP = 64 * 1024
-# A worker process sends one delivery at a time; a few kept-alive connections serve the busiest receivers.
+# A worker process sends one batch at a time (outbox.BATCH_MAX deliveries, side by side); as many
+# kept-alive connections serve them, and the busiest receivers between batches.
 POOL_CONNECTIONS = 10
 KEEPALIVE_SECONDS = 30.0
+# Name resolutions waiting at once in a process; one that hangs past its attempt's deadline keeps its
+# thread until the system resolver gives up, so a few are kept free for the other destinations.
+RESOLVERS = 4
 
 # When the attempt running in this context must be over (time.monotonic()); None outside an attempt.
 _deadline: ContextVar[float | None] = ContextVar("hooks_attempt_deadline", default=None)
+
+
+def _within(timeout: float | None, error: type[Exception]) -> float | None:
+    """Return the timeout cut to what is left of the attempt's deadline; raise `error` when none is left."""
+    deadline = _deadline.get()
+    if deadline is None:
+        return timeout
+    remaining = deadline - time.monotonic()
+    if remaining <= 0:
+        raise error("the attempt ran past its deadline")
+    return remaining if timeout is None else min(timeout, remaining)
 
 
 class DeadlineStream(httpcore.NetworkStream):
@@ -36,26 +55,17 @@ class DeadlineStream(httpcore.NetworkStream):
     def __init__(self, stream: httpcore.NetworkStream) -> None:
         self._stream = stream
 
-    def _within(self, timeout: float | None, error: type[Exception]) -> float | None:
-        deadline = _deadline.get()
-        if deadline is None:
-            return timeout
-        remaining = deadline - time.monotonic()
-        if remaining <= 0:
-            raise error("the attempt ran past its deadline")
-        return remaining if timeout is None else min(timeout, remaining)
-
     def read(self, max_bytes: int, timeout: float | None = None) -> bytes:
-        return self._stream.read(max_bytes, self._within(timeout, httpcore.ReadTimeout))
+        return self._stream.read(max_bytes, _within(timeout, httpcore.ReadTimeout))
 
     def write(self, buffer: bytes, timeout: float | None = None) -> None:
-        self._stream.write(buffer, self._within(timeout, httpcore.WriteTimeout))
+        self._stream.write(buffer, _within(timeout, httpcore.WriteTimeout))
 
     def close(self) -> None:
         self._stream.close()
 
     def start_tls(self, ssl_context: Any, server_hostname: str | None = None, timeout: float | None = None) -> Any:
-        timeout = self._within(timeout, httpcore.ConnectTimeout)
+        timeout = _within(timeout, httpcore.ConnectTimeout)
         return DeadlineStream(self._stream.start_tls(ssl_context, server_hostname, timeout))
 
     def get_extra_info(self, info: str) -> Any:
@@ -73,17 +83,34 @@ class GuardedBackend(httpcore.SyncBackend):
         local_address: str | None = None,
         socket_options: Any = None,
     ) -> httpcore.NetworkStream:
-        addresses = guard.host_check(host, port)
+        addresses = _resolve(host, port, _within(timeout, httpcore.ConnectTimeout))
         failure: Exception | None = None
         for address in addresses:
             try:
                 # TLS still verifies and sends SNI for the host name: httpcore takes it from the URL.
-                stream = super().connect_tcp(address, port, timeout, local_address, socket_options)
+                left = _within(timeout, httpcore.ConnectTimeout)
+                stream = super().connect_tcp(address, port, left, local_address, socket_options)
             except httpcore.ConnectError as exc:
                 failure = exc
             else:
                 return DeadlineStream(stream)
         raise failure or httpcore.ConnectError(f"{host} has no address")
+
+
+def _resolve(host: str, port: int, timeout: float | None) -> list[str]:
+    """Return the guard's checked addresses of a host, waiting no longer than the attempt may.
+
+    getaddrinfo takes no timeout, and the system resolver may retry for far longer than an attempt's
+    deadline: it runs in a resolver thread, and the attempt stops waiting for it in time.
+    """
+    answer = _per_process("resolvers", lambda: ThreadPoolExecutor(RESOLVERS, "hooks-resolve")).submit(
+        guard.host_check, host, port
+    )
+    try:
+        return answer.result(timeout=timeout)
+    except FutureTimeout:
+        answer.cancel()
+        raise httpcore.ConnectTimeout(f"resolving {host} ran past the attempt's deadline") from None
 
 
 # httpcore's errors as httpx's, most specific first (httpx maps them the same way in its own transport).
@@ -187,23 +214,38 @@ class _TooLarge(Exception):
     pass
 
 
-_client: tuple[int, httpx.Client] | None = None
+# What each process makes once and reuses: its client, its sending and its resolving threads. Keyed by
+# the process id, so a forked child makes its own (neither connections nor threads survive a fork).
+_made: dict[str, tuple[int, Any]] = {}
+# The posting threads of a first batch ask for the client at once: one of them makes it.
+_making = threading.Lock()
+
+
+def _per_process(name: str, make: Any) -> Any:
+    made = _made.get(name)
+    if made is None or made[0] != os.getpid():
+        with _making:
+            made = _made.get(name)
+            if made is None or made[0] != os.getpid():
+                made = _made[name] = (os.getpid(), make())
+    return made[1]
+
+
+def _client_make() -> httpx.Client:
+    return httpx.Client(
+        transport=GuardedTransport(),
+        timeout=TIMEOUT,
+        follow_redirects=False,
+        trust_env=False,
+        # Counted bytes are wire bytes: no compressed answer that inflates past the cap.
+        headers={"accept-encoding": "identity"},
+    )
 
 
 def client() -> httpx.Client:
     """Return this process's client, reused across deliveries (a forked child makes its own connections)."""
-    global _client
-    if _client is None or _client[0] != os.getpid():
-        made = httpx.Client(
-            transport=GuardedTransport(),
-            timeout=TIMEOUT,
-            follow_redirects=False,
-            trust_env=False,
-            # Counted bytes are wire bytes: no compressed answer that inflates past the cap.
-            headers={"accept-encoding": "identity"},
-        )
-        _client = (os.getpid(), made)
-    return _client[1]
+    client: httpx.Client = _per_process("client", _client_make)
+    return client
 
 
 def _read_capped(response: httpx.Response) -> str:
@@ -242,6 +284,44 @@ def post(*, url: str, headers: dict[str, str], body: str) -> Outcome:
     finally:
         _deadline.reset(token)
     return Outcome(response.status_code, text, "", _ms(started))
+
+
+@dataclass(frozen=True)
+class Request:
+    """One signed POST of a batch."""
+
+    url: str
+    headers: dict[str, str]
+    body: str
+
+
+TIME_LIMIT_ERROR = "timeout: the attempt ran into the task's time limit"
+
+
+def post_all(requests: list[Request]) -> list[Outcome]:
+    """POST a batch side by side, each within its own deadline; return the outcomes in the batch's order.
+
+    A batch takes as long as its slowest attempt, not the sum of them, so the claim's lease and the
+    task's time limit hold whatever its size. Should the task's soft limit strike first, the attempts
+    not yet over are recorded as timeouts (their threads end at their deadline on their own).
+    """
+    started = time.monotonic()
+    if len(requests) == 1:
+        try:
+            return [post(url=requests[0].url, headers=requests[0].headers, body=requests[0].body)]
+        except SoftTimeLimitExceeded:
+            return [Outcome(None, "", TIME_LIMIT_ERROR, _ms(started))]
+    senders: ThreadPoolExecutor = _per_process("senders", lambda: ThreadPoolExecutor(POOL_CONNECTIONS, "hooks-post"))
+    running: list[Future[Outcome]] = [
+        senders.submit(post, url=request.url, headers=request.headers, body=request.body) for request in requests
+    ]
+    try:
+        return [future.result() for future in running]
+    except SoftTimeLimitExceeded:
+        return [
+            future.result() if future.done() else Outcome(None, "", TIME_LIMIT_ERROR, _ms(started))
+            for future in running
+        ]
 
 
 def _ms(started: float) -> int:

@@ -17,6 +17,7 @@ class Receiver:
         self.secret = secret
         self.status = 200
         self.echo = False  # answer with the request's own body, as some receivers do in their errors
+        self.delay = 0.0  # seconds to take over each answer, as a slow receiver would
         self.lock = threading.Lock()
         self.requests: list[dict[str, Any]] = []  # every verified request, in arrival order
         self.rejected = 0
@@ -83,6 +84,7 @@ class Receiver:
             def do_POST(self) -> None:
                 body = self.rfile.read(int(self.headers.get("content-length", 0)))
                 headers = {name.lower(): value for name, value in self.headers.items()}
+                time.sleep(receiver.delay)
                 status = receiver.receive(body, headers)
                 answer = body if receiver.echo else json.dumps({"status": status}).encode()
                 self.send_response(status)

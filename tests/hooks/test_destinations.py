@@ -47,7 +47,7 @@ def test_a_second_rotation_within_the_grace_keeps_the_first_secret_signing(site,
     third = services.destination_secret_rotate(destination=destination)
     consent_record(site=site, external_id="v", choices={"analytics": True}, source="api", method="api", locale="en")
 
-    _, claimed = sending._claim(Delivery.objects.get().pk, timezone.now())
+    _, [claimed] = sending._claim([Delivery.objects.get().pk], timezone.now())
 
     assert claimed.secrets == [third, first, second]
 
@@ -57,7 +57,7 @@ def test_a_retired_secret_stops_signing_when_its_grace_ends(site, private_allowe
     current = services.destination_secret_rotate(destination=destination)
     consent_record(site=site, external_id="v", choices={"analytics": True}, source="api", method="api", locale="en")
 
-    _, claimed = sending._claim(Delivery.objects.get().pk, timezone.now() + services.SECRET_GRACE)
+    _, [claimed] = sending._claim([Delivery.objects.get().pk], timezone.now() + services.SECRET_GRACE)
 
     assert claimed.secrets == [current]
 

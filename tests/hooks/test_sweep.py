@@ -22,7 +22,7 @@ def queued(site, private_allowed):
 
 def _lose_worker(delivery):
     """Claim a delivery as a worker would, then let its claim run out as if the worker had died."""
-    assert sending._claim(delivery.pk, timezone.now()) is not None
+    assert sending._claim([delivery.pk], timezone.now())[1]
     Delivery.objects.filter(pk=delivery.pk).update(claimed_until=timezone.now() - timedelta(seconds=1))
 
 
@@ -55,14 +55,13 @@ def test_a_delivery_that_keeps_losing_its_worker_fails_after_the_last_attempt(qu
 
 
 def test_a_live_claim_is_not_released(queued):
-    assert sending._claim(queued.pk, timezone.now()) is not None
+    assert sending._claim([queued.pk], timezone.now())[1]
     assert sending.delivery_release(queued.pk) == "not stale"
 
 
 def test_a_claim_is_one_statement_that_reads_what_sending_needs(queued):
     with CaptureQueriesContext(connection) as queries:
-        taken = sending._claim(queued.pk, timezone.now())
+        _, [claimed] = sending._claim([queued.pk], timezone.now())
     assert len(queries) == 1
-    _, claimed = taken
     assert (claimed.url, claimed.body, claimed.attempts) == ("http://127.0.0.1:9/hook", queued.body, 1)
-    assert sending._claim(queued.pk, timezone.now()) is None
+    assert sending._claim([queued.pk], timezone.now())[1] == []
