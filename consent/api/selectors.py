@@ -4,7 +4,7 @@ import uuid
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
 
-from django.db.models import Count, Exists, OuterRef, Q, Sum
+from django.db.models import Count, Q, Sum
 from django.db.models.functions import TruncDate
 
 from consent.api.models import ApiKey
@@ -14,15 +14,18 @@ from ledger.logs import log_find
 from ledger.models import Event
 
 
-def site_for_key(*, api_key: ApiKey, site_key: str) -> Site | None:
-    """Return the site when the key's organization owns it and the key is not limited away from it."""
-    through = ApiKey.sites.through.objects.filter(apikey_id=api_key.pk)
-    site = (
-        Site.objects.filter(key=site_key, organization_id=api_key.organization_id)
-        .annotate(key_limited=Exists(through), key_allowed=Exists(through.filter(site_id=OuterRef("pk"))))
-        .first()
-    )
-    if site is None or (site.key_limited and not site.key_allowed):
+def site_for_key(*, api_key: ApiKey, site_key: str, site_ids: frozenset[int] | None = None) -> Site | None:
+    """Return the site when the key's organization owns it and the key is not limited away from it.
+
+    `site_ids` are the sites the key is limited to (empty: none, every site), when the caller has them
+    already (authentication reads them with the key); without them they are read here.
+    """
+    if site_ids is None:
+        site_ids = frozenset(
+            ApiKey.sites.through.objects.filter(apikey_id=api_key.pk).values_list("site_id", flat=True)
+        )
+    site = Site.objects.filter(key=site_key, organization_id=api_key.organization_id).first()
+    if site is None or (site_ids and site.pk not in site_ids):
         return None
     return site
 
