@@ -125,7 +125,10 @@ def subject_state(*, site: str, subject: str) -> dict[str, StateRow]:
 
 def event_jurisdictions(*, site: str, event_ids: Collection[str]) -> dict[str, str]:
     """Return the jurisdiction (the regulation a choice was made under) of each of a site's events by id."""
-    rows = Event.objects.filter(log__site=site, id__in=list(event_ids)).values_list("id", "jurisdiction")
+    log = log_find(site)  # remembered per process: no join to the log table on every read
+    if log is None or not event_ids:
+        return {}
+    rows = Event.objects.filter(log_id=log.id, id__in=list(event_ids)).values_list("id", "jurisdiction")
     return {str(event_id): jurisdiction for event_id, jurisdiction in rows}
 
 

@@ -190,4 +190,5 @@ class CheckView(SiteApiView):
                     "purposes": {purpose: bool(held.get(purpose, False)) for purpose in purposes},
                 }
             )
-        return Response(self.OutputSerializer({"results": results}).data)
+        # Plain strings and booleans already: rendered as OutputSerializer declares them, without building it.
+        return Response({"results": results})
