@@ -111,3 +111,41 @@ def test_a_bulk_check_names_the_bad_field(api, site, body, field):
     response = api.post("/api/v1/sites/acme/consents/check", body, format="json")
     assert response.status_code == 400
     assert field in response.json()["error"]["fields"], response.json()
+
+
+def test_a_bulk_check_of_plain_ids_skips_the_per_item_validation(api, record, monkeypatch):
+    from consent.api.views.consents import CheckView
+
+    record("a", {"marketing": True})
+
+    class Refusing:
+        def __init__(self, *args, **kwargs):
+            raise AssertionError("a plain body needs no serializer")
+
+    monkeypatch.setattr(CheckView, "InputSerializer", Refusing)
+    response = api.post(
+        "/api/v1/sites/acme/consents/check", {"subjects": ["a", "b"], "purposes": ["marketing"]}, format="json"
+    )
+    assert response.status_code == 200
+    assert [result["known"] for result in response.json()["results"]] == [True, False]
+
+
+@pytest.mark.parametrize(
+    "subjects",
+    [[" a"], ["a\t"], ["é"], [7], ["a", "a"], ["x" * 128], ["b\x00"], []],
+)
+def test_a_bulk_check_answers_every_body_as_the_serializer_alone_would(api, record, subjects):
+    """Bodies off the plain path (padding, non-ASCII, numbers, NUL) still get the serializer's answer."""
+    from consent.api.views.consents import CheckView
+
+    record("a", {"marketing": True})
+    body = {"subjects": subjects, "purposes": ["marketing"]}
+    response = api.post("/api/v1/sites/acme/consents/check", body, format="json")
+    reference = CheckView.InputSerializer(data=body)
+    if not reference.is_valid():
+        assert response.status_code == 400
+        assert all(name.startswith("subjects") for name in response.json()["error"]["fields"]), response.json()
+        return
+    assert response.status_code == 200
+    expected = list(dict.fromkeys(reference.validated_data["subjects"]))
+    assert [result["subject"] for result in response.json()["results"]] == expected

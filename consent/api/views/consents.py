@@ -18,6 +18,24 @@ from ledger import selectors as ledger_selectors
 MAX_CHECK_PAIRS = 1000
 
 
+def _plain_ids(items: Any, *, at_most: int, max_length: int) -> bool:
+    """Tell whether items is a list a ListField of CharFields would take exactly as it is.
+
+    Plain ASCII strings, not blank, not padded, short enough: the serializer would return them unchanged,
+    so a body of such lists skips its per-item validation (1,000 field runs on a bulk check). Anything
+    else goes through the serializer, which names what is wrong.
+    """
+    return (
+        type(items) is list
+        and 1 <= len(items) <= at_most
+        and all(
+            type(item) is str and 0 < len(item) <= max_length and item.isascii() and item.isprintable()
+            and item.strip() == item
+            for item in items
+        )
+    )  # fmt: skip
+
+
 def purpose_slugs(view: SiteApiView) -> set[str]:
     return set(Purpose.objects.filter(site=view.site).values_list("slug", flat=True))
 
@@ -165,16 +183,29 @@ class CheckView(SiteApiView):
         ],
     )
     def post(self, request: Request, site_key: str) -> Response:
-        body = self.InputSerializer(data=request.data)
-        body.is_valid(raise_exception=True)
-        subjects = list(dict.fromkeys(body.validated_data["subjects"]))
-        purposes = list(dict.fromkeys(body.validated_data["purposes"]))
+        data = request.data
+        plain = (
+            isinstance(data, dict)
+            and set(data) <= {"subjects", "purposes"}
+            and _plain_ids(data.get("subjects"), at_most=MAX_CHECK_PAIRS, max_length=128)
+            and _plain_ids(data.get("purposes"), at_most=100, max_length=64)
+            and len(set(data["subjects"])) * len(set(data["purposes"])) <= MAX_CHECK_PAIRS
+        )
+        given: dict[str, Any]
+        if plain and isinstance(data, dict):
+            given = data
+        else:
+            body = self.InputSerializer(data=data)
+            body.is_valid(raise_exception=True)
+            given = body.validated_data
+        subjects = list(dict.fromkeys(given["subjects"]))
+        purposes = list(dict.fromkeys(given["purposes"]))
         unknown = sorted(set(purposes) - purpose_slugs(self))
         if unknown:
             raise serializers.ValidationError({"purposes": [f"not purposes of this site: {', '.join(unknown)}"]})
         self.personal_data_read("check")  # only a check that reads states is an access
         pseudonyms = selectors.pseudonyms_by_external_id(
-            site=self.site, external_ids=subjects, kind=body.validated_data.get("subject_kind")
+            site=self.site, external_ids=subjects, kind=given.get("subject_kind")
         )
         granted = ledger_selectors.states_granted(
             site=self.site.key, subjects=list(set(pseudonyms.values())), purposes=purposes
