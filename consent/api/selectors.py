@@ -70,10 +70,21 @@ def external_ids_by_ledger_key(*, site: Site, ledger_keys: list[str]) -> dict[st
     return dict(rows)
 
 
-def deciding_subjects_by_ledger_key(*, site: Site, ledger_keys: list[str]) -> dict[str, Subject]:
+@dataclass(frozen=True)
+class DecidingSubject:
+    """The id the customer knows a deciding subject by, and its namespace."""
+
+    external_id: str
+    kind: str
+
+
+def deciding_subjects_by_ledger_key(*, site: Site, ledger_keys: list[str]) -> dict[str, DecidingSubject]:
     """Map ledger keys to the subjects whose own state counts: linked devices drop out (their user decides)."""
-    rows = Subject.objects.filter(site=site, ledger_key__in=ledger_keys, linked_to__isnull=True)
-    return {subject.ledger_key: subject for subject in rows.only("ledger_key", "external_id", "kind")}
+    # Plain rows, not model instances: an audience page asks for thousands at once.
+    rows = Subject.objects.filter(site=site, ledger_key__in=ledger_keys, linked_to__isnull=True).values_list(
+        "ledger_key", "external_id", "kind"
+    )
+    return {key: DecidingSubject(external_id, kind) for key, external_id, kind in rows}
 
 
 @dataclass(frozen=True)

@@ -149,3 +149,21 @@ def test_a_bulk_check_answers_every_body_as_the_serializer_alone_would(api, reco
     assert response.status_code == 200
     expected = list(dict.fromkeys(reference.validated_data["subjects"]))
     assert [result["subject"] for result in response.json()["results"]] == expected
+
+
+def test_an_audience_page_reads_exactly_as_its_output_serializer_renders_it(api, record):
+    """The view renders pages by hand (cheaper); the serializer stays the schema, so they must agree."""
+    from django.utils.dateparse import parse_datetime
+
+    from consent.api.views.consents import AudienceView
+
+    record("a", {"marketing": True})
+    record("b", {"marketing": True})
+    body = audience(api, purpose="marketing", limit=1)
+    items = [
+        {**item, "since": parse_datetime(item["since"]), "expires_at": parse_datetime(item["expires_at"])}
+        for item in body["results"]
+    ]
+    expected = AudienceView.OutputSerializer({"purpose": "marketing", "results": items, "next": body["next"]}).data
+    assert body == expected
+    assert body["next"] is not None
