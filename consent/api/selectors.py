@@ -53,14 +53,21 @@ def subject_find(*, site: Site, external_id: str, kind: str | None = None) -> Su
 
 def pseudonyms_by_external_id(*, site: Site, external_ids: list[str], kind: str | None = None) -> dict[str, str]:
     """Map the customer's ids to the pseudonyms they are decided under, the way subject_find resolves each."""
-    rows = Subject.objects.filter(
-        site=site, external_id__in=external_ids, kind__in=[kind] if kind else KIND_ORDER
-    ).values_list("external_id", "kind", "pseudonym", "linked_to__pseudonym")
+    # No join to the linked user here: with one, PostgreSQL scans every subject of the table for a
+    # thousand ids instead of probing the (site, kind, external_id) index; the few linked users are
+    # read by id afterwards.
+    rows = list(
+        Subject.objects.filter(
+            site=site, external_id__in=external_ids, kind__in=[kind] if kind else KIND_ORDER
+        ).values_list("external_id", "kind", "pseudonym", "linked_to_id")
+    )
+    linked_ids = {linked for *_, linked in rows if linked is not None}
+    linked = dict(Subject.objects.filter(id__in=linked_ids).values_list("id", "pseudonym")) if linked_ids else {}
     found: dict[str, tuple[int, str]] = {}
-    for external_id, subject_kind, pseudonym, linked in rows:
+    for external_id, subject_kind, pseudonym, linked_id in rows:
         rank = KIND_ORDER.index(Subject.Kind(subject_kind))
         if external_id not in found or rank < found[external_id][0]:
-            found[external_id] = (rank, linked or pseudonym)
+            found[external_id] = (rank, linked[linked_id] if linked_id is not None else pseudonym)
     return {external_id: pseudonym for external_id, (_, pseudonym) in found.items()}
 
 
