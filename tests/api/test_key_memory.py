@@ -66,7 +66,9 @@ def subprocess_env() -> dict[str, str]:
 
     from django.conf import settings
 
-    env = {**os.environ, "DJANGO_SETTINGS_MODULE": "consent.settings"}
+    from tests.api.test_keys import _test_database_url
+
+    env = {**os.environ, "DJANGO_SETTINGS_MODULE": "consent.settings", "DATABASE_URL": _test_database_url()}
     backend = settings.CACHES["default"]
     if "redis" in backend["BACKEND"].lower():
         env["CACHE_URL"] = backend["LOCATION"]
