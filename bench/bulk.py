@@ -11,11 +11,13 @@ import multiprocessing
 import random
 import secrets
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterator, Sequence
+from contextlib import contextmanager, nullcontext
 from datetime import timedelta
 from typing import Any
 
-from django.db import connections, transaction
+from django.db import connection, connections, transaction
+from django.db.models import Model
 from django.utils import timezone
 
 from consent.models import Site, Subject
@@ -26,7 +28,7 @@ from ledger.ids import now_ns, ns_datetime, uuid7
 from ledger.logs import key_of, log_get_or_create
 from ledger.models import Event, PendingLeaf, State
 from ledger.projection import EVENT_COLUMNS
-from ledger.rows import Insert, rows_insert
+from ledger.rows import Insert, rows_copy_binary, rows_insert
 
 CHUNK = 20_000
 _STATE_FIELDS = (
@@ -48,10 +50,11 @@ def _chunk_load(site_key: str, numbers: range, seed: int, external_id: Callable[
     pending: list[tuple[Any, ...]] = []
     states: list[tuple[Any, ...]] = []
     created_at = timezone.now()
+    visitor = Subject.Kind.VISITOR.value
     for n in numbers:
         pseudonym = secrets.token_hex(16)
         key = key_of(log, pseudonym)
-        subjects.append((site.id, external_id(n), Subject.Kind.VISITOR, pseudonym, key, created_at))
+        subjects.append((site.id, external_id(n), visitor, pseudonym, key, created_at))
         ns = now_ns()
         recorded_at = ns_datetime(ns)
         expires_at = recorded_at + lifetime
@@ -76,12 +79,44 @@ def _chunk_load(site_key: str, numbers: range, seed: int, external_id: Callable[
             pending.append((event_id, log.id, merkle.leaf_hash(canonical)))
             # A subject's first event is its whole state for that purpose (state_step with no previous row).
             states.append((log.id, key, purpose, granted, kind, "banner", recorded_at, expires, event_id, receipt_id))
+    # Binary COPY on PostgreSQL: nothing formats or parses text, a few times quicker than a text COPY.
+    copy = rows_copy_binary if connection.vendor == "postgresql" else rows_insert
     with transaction.atomic():
-        rows_insert(Insert(Subject, _SUBJECT_FIELDS, subjects))
-        rows_insert(Insert(Event, ("log", *EVENT_COLUMNS), events))
-        rows_insert(Insert(PendingLeaf, ("event", "log", "leaf_hash"), pending))
-        rows_insert(Insert(State, _STATE_FIELDS, states))
+        copy(Insert(Subject, _SUBJECT_FIELDS, subjects))
+        copy(Insert(Event, ("log", *EVENT_COLUMNS), events))
+        copy(Insert(PendingLeaf, ("event", "log", "leaf_hash"), pending))
+        copy(Insert(State, _STATE_FIELDS, states))
     return len(events)
+
+
+# Below this many subjects the indexes are cheaper to keep up than to build again.
+DEFER_INDEXES_FROM = 50_000
+_LOADED = (Subject, Event, PendingLeaf, State)
+
+
+@contextmanager
+def secondary_indexes_deferred(models: Sequence[type[Model]]) -> Iterator[None]:
+    """Drop the tables' non-unique indexes for a big load and build them again after it (PostgreSQL).
+
+    Keeping a B-tree on random hex keys up to date row by row costs more than building it once at
+    the end. Unique indexes and primary keys stay: they are what refuses a duplicate while loading.
+    """
+    tables = [model._meta.db_table for model in models]
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT i.indexrelid::regclass::text, pg_get_indexdef(i.indexrelid) FROM pg_index i"
+            " JOIN pg_class t ON t.oid = i.indrelid WHERE t.relname = ANY(%s) AND NOT i.indisunique",
+            [tables],
+        )
+        deferred = cursor.fetchall()
+        for name, _ in deferred:
+            cursor.execute(f"DROP INDEX {name}")  # a name PostgreSQL itself quoted (regclass text)
+    try:
+        yield
+    finally:
+        with connection.cursor() as cursor:
+            for _, definition in deferred:
+                cursor.execute(definition)
 
 
 def _chunk_run(job: tuple[str, range, int, Callable[[int], str]]) -> int:
@@ -96,10 +131,12 @@ def choices_load(
         (site.key, range(first, min(first + CHUNK, stop)), first, external_id) for first in range(start, stop, CHUNK)
     ]
     started = time.perf_counter()
-    # Forked workers open connections of their own; the parent's must not be shared with them.
-    connections.close_all()
-    with multiprocessing.get_context("fork").Pool(processes) as pool:
-        events = sum(pool.imap_unordered(_chunk_run, jobs))
+    big = connection.vendor == "postgresql" and stop - start >= DEFER_INDEXES_FROM
+    with secondary_indexes_deferred(_LOADED) if big else nullcontext():
+        # Forked workers open connections of their own; the parent's must not be shared with them.
+        connections.close_all()
+        with multiprocessing.get_context("fork").Pool(processes) as pool:
+            events = sum(pool.imap_unordered(_chunk_run, jobs))
     loaded = time.perf_counter() - started
     started = time.perf_counter()
     leaves = services.log_integrate(site=site.key, checkpoint_force=True)

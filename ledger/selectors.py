@@ -125,7 +125,10 @@ def subject_state(*, site: str, subject: str) -> dict[str, StateRow]:
 
 def event_jurisdictions(*, site: str, event_ids: Collection[str]) -> dict[str, str]:
     """Return the jurisdiction (the regulation a choice was made under) of each of a site's events by id."""
-    rows = Event.objects.filter(log__site=site, id__in=list(event_ids)).values_list("id", "jurisdiction")
+    log = log_find(site)  # remembered per process: no join to the log table on every read
+    if log is None or not event_ids:
+        return {}
+    rows = Event.objects.filter(log_id=log.id, id__in=list(event_ids)).values_list("id", "jurisdiction")
     return {str(event_id): jurisdiction for event_id, jurisdiction in rows}
 
 
@@ -422,14 +425,16 @@ class LogHealth:
     oldest_pending_at: datetime | None
 
 
-def log_health(*, site: str) -> LogHealth | None:
-    """Return a site's log size and integration backlog (None: no log yet)."""
+def log_health(*, site: str, count_up_to: int | None = None) -> LogHealth | None:
+    """Return a site's log size and integration backlog (None: no log yet), counting at most count_up_to."""
     log = log_find(site)
     if log is None:
         return None
     waiting = PendingLeaf.objects.filter(log=log)
     oldest = waiting.order_by("event_id").values_list("event__recorded_at", flat=True).first()
-    return LogHealth(size=tree_size(log.id), pending=waiting.count(), oldest_pending_at=oldest)
+    # A capped count stops reading at the cap (COUNT over a LIMIT), however big the backlog or its dead rows.
+    pending = (waiting[:count_up_to] if count_up_to is not None else waiting).count()
+    return LogHealth(size=tree_size(log.id), pending=pending, oldest_pending_at=oldest)
 
 
 def state_counts(*, site: str) -> dict[str, tuple[int, int]]:

@@ -7,6 +7,7 @@ from rest_framework import exceptions
 from rest_framework.authentication import BaseAuthentication, get_authorization_header
 from rest_framework.request import Request
 
+from consent.api import keycache
 from consent.api.keys import key_hash, key_is_well_formed
 from consent.api.models import ApiKey
 from consent.api.services import api_key_touch
@@ -18,12 +19,29 @@ class KeyUser:
     is_authenticated = True
     is_anonymous = False
 
-    def __init__(self, api_key: ApiKey) -> None:
+    def __init__(self, api_key: ApiKey, site_ids: frozenset[int] = frozenset()) -> None:
         self.api_key = api_key
         self.pk = f"key:{api_key.pk}"
+        # The sites the key is limited to; empty means every site of its organization.
+        self.site_ids = site_ids
 
     def __str__(self) -> str:
         return str(self.api_key)
+
+
+def key_verified(hashed: str) -> keycache.VerifiedKey | None:
+    """Return the key row stored under a hash with the sites it is limited to (remembered while unchanged)."""
+    # The generation is read before the rows, so a change committed after this read is never hidden.
+    generation = keycache.generation_current()
+    verified = keycache.remembered(hashed, generation)
+    if verified is not None:
+        return verified
+    api_key = ApiKey.objects.select_related("organization").filter(key_hash=hashed).first()
+    if api_key is None:
+        return None
+    verified = keycache.VerifiedKey(api_key, frozenset(api_key.sites.values_list("id", flat=True)))
+    keycache.remember(hashed, generation, verified)
+    return verified
 
 
 class ApiKeyAuthentication(BaseAuthentication):
@@ -43,16 +61,17 @@ class ApiKeyAuthentication(BaseAuthentication):
             raise exceptions.AuthenticationFailed("The API key is not valid.") from None
         if not key_is_well_formed(key):
             raise exceptions.AuthenticationFailed("The API key is not valid.")
-        api_key = ApiKey.objects.select_related("organization").filter(key_hash=key_hash(key)).first()
+        verified = key_verified(key_hash(key))
         now = timezone.now()
-        if api_key is None:
+        if verified is None:
             raise exceptions.AuthenticationFailed("The API key is not valid.")
+        api_key = verified.api_key
         if api_key.revoked_at is not None:
             raise exceptions.AuthenticationFailed("The API key has been revoked.")
         if api_key.expires_at is not None and api_key.expires_at <= now:
             raise exceptions.AuthenticationFailed("The API key has expired.")
         api_key_touch(api_key=api_key, now=now)
-        return KeyUser(api_key), api_key
+        return KeyUser(api_key, verified.site_ids), api_key
 
     def authenticate_header(self, request: Request) -> str:
         return 'Bearer realm="api"'

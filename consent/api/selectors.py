@@ -4,7 +4,7 @@ import uuid
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
 
-from django.db.models import Count, Exists, OuterRef, Q, Sum
+from django.db.models import Count, Q, Sum
 from django.db.models.functions import TruncDate
 
 from consent.api.models import ApiKey
@@ -15,15 +15,18 @@ from ledger.logs import log_find
 from ledger.models import Event
 
 
-def site_for_key(*, api_key: ApiKey, site_key: str) -> Site | None:
-    """Return the site when the key's organization owns it and the key is not limited away from it."""
-    through = ApiKey.sites.through.objects.filter(apikey_id=api_key.pk)
-    site = (
-        Site.objects.filter(key=site_key, organization_id=api_key.organization_id)
-        .annotate(key_limited=Exists(through), key_allowed=Exists(through.filter(site_id=OuterRef("pk"))))
-        .first()
-    )
-    if site is None or (site.key_limited and not site.key_allowed):
+def site_for_key(*, api_key: ApiKey, site_key: str, site_ids: frozenset[int] | None = None) -> Site | None:
+    """Return the site when the key's organization owns it and the key is not limited away from it.
+
+    `site_ids` are the sites the key is limited to (empty: none, every site), when the caller has them
+    already (authentication reads them with the key); without them they are read here.
+    """
+    if site_ids is None:
+        site_ids = frozenset(
+            ApiKey.sites.through.objects.filter(apikey_id=api_key.pk).values_list("site_id", flat=True)
+        )
+    site = Site.objects.filter(key=site_key, organization_id=api_key.organization_id).first()
+    if site is None or (site_ids and site.pk not in site_ids):
         return None
     return site
 
@@ -51,14 +54,21 @@ def subject_find(*, site: Site, external_id: str, kind: str | None = None) -> Su
 
 def pseudonyms_by_external_id(*, site: Site, external_ids: list[str], kind: str | None = None) -> dict[str, str]:
     """Map the customer's ids to the pseudonyms they are decided under, the way subject_find resolves each."""
-    rows = Subject.objects.filter(
-        site=site, external_id__in=external_ids, kind__in=[kind] if kind else KIND_ORDER
-    ).values_list("external_id", "kind", "pseudonym", "linked_to__pseudonym")
+    # No join to the linked user here: with one, PostgreSQL scans every subject of the table for a
+    # thousand ids instead of probing the (site, kind, external_id) index; the few linked users are
+    # read by id afterwards.
+    rows = list(
+        Subject.objects.filter(
+            site=site, external_id__in=external_ids, kind__in=[kind] if kind else KIND_ORDER
+        ).values_list("external_id", "kind", "pseudonym", "linked_to_id")
+    )
+    linked_ids = {linked for *_, linked in rows if linked is not None}
+    linked = dict(Subject.objects.filter(id__in=linked_ids).values_list("id", "pseudonym")) if linked_ids else {}
     found: dict[str, tuple[int, str]] = {}
-    for external_id, subject_kind, pseudonym, linked in rows:
+    for external_id, subject_kind, pseudonym, linked_id in rows:
         rank = KIND_ORDER.index(Subject.Kind(subject_kind))
         if external_id not in found or rank < found[external_id][0]:
-            found[external_id] = (rank, linked or pseudonym)
+            found[external_id] = (rank, linked[linked_id] if linked_id is not None else pseudonym)
     return {external_id: pseudonym for external_id, (_, pseudonym) in found.items()}
 
 
@@ -68,10 +78,21 @@ def external_ids_by_ledger_key(*, site: Site, ledger_keys: list[str]) -> dict[st
     return dict(rows)
 
 
-def deciding_subjects_by_ledger_key(*, site: Site, ledger_keys: list[str]) -> dict[str, Subject]:
+@dataclass(frozen=True)
+class DecidingSubject:
+    """The id the customer knows a deciding subject by, and its namespace."""
+
+    external_id: str
+    kind: str
+
+
+def deciding_subjects_by_ledger_key(*, site: Site, ledger_keys: list[str]) -> dict[str, DecidingSubject]:
     """Map ledger keys to the subjects whose own state counts: linked devices drop out (their user decides)."""
-    rows = Subject.objects.filter(site=site, ledger_key__in=ledger_keys, linked_to__isnull=True)
-    return {subject.ledger_key: subject for subject in rows.only("ledger_key", "external_id", "kind")}
+    # Plain rows, not model instances: an audience page asks for thousands at once.
+    rows = Subject.objects.filter(site=site, ledger_key__in=ledger_keys, linked_to__isnull=True).values_list(
+        "ledger_key", "external_id", "kind"
+    )
+    return {key: DecidingSubject(external_id, kind) for key, external_id, kind in rows}
 
 
 @dataclass(frozen=True)

@@ -6,6 +6,7 @@ from datetime import datetime, timedelta
 from django.db import transaction
 from django.utils import timezone
 
+from consent.api import keycache
 from consent.api.keys import DISPLAY_LENGTH, key_generate, key_hash
 from consent.api.models import ALL_SCOPES, ApiKey
 from consent.models import Organization, Site
@@ -55,8 +56,14 @@ def api_key_create(
 def api_key_revoke(*, api_key: ApiKey) -> ApiKey:
     """Revoke a key from now on; revoking twice keeps the first time."""
     ApiKey.objects.filter(pk=api_key.pk, revoked_at__isnull=True).update(revoked_at=timezone.now())
+    keycache.keys_changed()  # every process stops trusting the key at once, not when its memory ages out
     api_key.refresh_from_db(fields=["revoked_at"])
     return api_key
+
+
+def api_keys_changed() -> None:
+    """Announce that keys were edited or deleted some other way (the admin), so no process trusts old rows."""
+    keycache.keys_changed()
 
 
 def api_key_touch(*, api_key: ApiKey, now: datetime) -> None:

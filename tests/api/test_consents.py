@@ -111,3 +111,59 @@ def test_a_bulk_check_names_the_bad_field(api, site, body, field):
     response = api.post("/api/v1/sites/acme/consents/check", body, format="json")
     assert response.status_code == 400
     assert field in response.json()["error"]["fields"], response.json()
+
+
+def test_a_bulk_check_of_plain_ids_skips_the_per_item_validation(api, record, monkeypatch):
+    from consent.api.views.consents import CheckView
+
+    record("a", {"marketing": True})
+
+    class Refusing:
+        def __init__(self, *args, **kwargs):
+            raise AssertionError("a plain body needs no serializer")
+
+    monkeypatch.setattr(CheckView, "InputSerializer", Refusing)
+    response = api.post(
+        "/api/v1/sites/acme/consents/check", {"subjects": ["a", "b"], "purposes": ["marketing"]}, format="json"
+    )
+    assert response.status_code == 200
+    assert [result["known"] for result in response.json()["results"]] == [True, False]
+
+
+@pytest.mark.parametrize(
+    "subjects",
+    [[" a"], ["a\t"], ["é"], [7], ["a", "a"], ["x" * 128], ["b\x00"], []],
+)
+def test_a_bulk_check_answers_every_body_as_the_serializer_alone_would(api, record, subjects):
+    """Bodies off the plain path (padding, non-ASCII, numbers, NUL) still get the serializer's answer."""
+    from consent.api.views.consents import CheckView
+
+    record("a", {"marketing": True})
+    body = {"subjects": subjects, "purposes": ["marketing"]}
+    response = api.post("/api/v1/sites/acme/consents/check", body, format="json")
+    reference = CheckView.InputSerializer(data=body)
+    if not reference.is_valid():
+        assert response.status_code == 400
+        assert all(name.startswith("subjects") for name in response.json()["error"]["fields"]), response.json()
+        return
+    assert response.status_code == 200
+    expected = list(dict.fromkeys(reference.validated_data["subjects"]))
+    assert [result["subject"] for result in response.json()["results"]] == expected
+
+
+def test_an_audience_page_reads_exactly_as_its_output_serializer_renders_it(api, record):
+    """The view renders pages by hand (cheaper); the serializer stays the schema, so they must agree."""
+    from django.utils.dateparse import parse_datetime
+
+    from consent.api.views.consents import AudienceView
+
+    record("a", {"marketing": True})
+    record("b", {"marketing": True})
+    body = audience(api, purpose="marketing", limit=1)
+    items = [
+        {**item, "since": parse_datetime(item["since"]), "expires_at": parse_datetime(item["expires_at"])}
+        for item in body["results"]
+    ]
+    expected = AudienceView.OutputSerializer({"purpose": "marketing", "results": items, "next": body["next"]}).data
+    assert body == expected
+    assert body["next"] is not None

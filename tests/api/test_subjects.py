@@ -1,5 +1,6 @@
 """One subject's state now and at a past moment, with an ETag, and its history."""
 
+import json
 from datetime import timedelta
 
 import pytest
@@ -97,3 +98,21 @@ def test_a_visitor_linked_to_a_user_answers_with_the_users_state(api, record, si
     )
     body = api.get("/api/v1/sites/acme/subjects/visitor-9").json()
     assert body["purposes"]["marketing"]["granted"] is True
+
+
+def test_the_state_reads_exactly_as_its_output_serializer_renders_it(api, record):
+    """The view renders the body by hand (cheaper); the serializer stays the schema, so they must agree."""
+    from consent.api.views.subjects import SubjectStateView
+
+    record("visitor-1", {"analytics": True, "marketing": False})
+    between = timezone.now()
+    record("visitor-1", {"analytics": False})
+    for params in ({}, {"at": between.isoformat()}, {"kind": "visitor"}):
+        body = api.get("/api/v1/sites/acme/subjects/visitor-1", params).json()
+        at = parse_datetime(body["at"]) if body["at"] else None
+        purposes = {
+            purpose: {**state, "since": parse_datetime(state["since"]), "expires_at": state["expires_at"]}
+            for purpose, state in body["purposes"].items()
+        }
+        expected = SubjectStateView.OutputSerializer({"subject": "visitor-1", "at": at, "purposes": purposes}).data
+        assert body == json.loads(json.dumps(expected))

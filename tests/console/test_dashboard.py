@@ -104,3 +104,19 @@ def test_propagation_health_comes_from_the_attempt_rows(folded):
     assert health.success_rate == round(100 * 9 / len(latencies), 1)
     assert health.backlog == Delivery.objects.filter(destination__site=folded.site, status="pending").count()
     assert health.last_error == "HTTP 500"
+
+
+def test_the_integration_backlog_is_counted_only_up_to_a_cap(acme, analyst, client, monkeypatch):
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    from consent.console.dashboard import selectors as dashboard_selectors
+
+    monkeypatch.setattr(dashboard_selectors, "PENDING_COUNTED_UP_TO", 2)
+    choose(acme.site, "v9", {"analytics": True, "marketing": False}, "custom", acme.version)  # a leaf per purpose
+    client.force_login(analyst)
+    with CaptureQueriesContext(connection) as queries:
+        response = client.get(reverse("admin:console_dashboard", args=[acme.site.key]))
+    assert "2+ events waiting" in response.content.decode()
+    [count] = [q["sql"] for q in queries if "COUNT(" in q["sql"].upper() and "ledger_pendingleaf" in q["sql"]]
+    assert "LIMIT 3" in count.upper()

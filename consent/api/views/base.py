@@ -44,7 +44,9 @@ class SiteApiView(ApiView):
 
     def initial(self, request: Request, *args: Any, **kwargs: Any) -> None:
         super().initial(request, *args, **kwargs)
-        site = selectors.site_for_key(api_key=self.api_key, site_key=kwargs["site_key"])
+        site = selectors.site_for_key(
+            api_key=self.api_key, site_key=kwargs["site_key"], site_ids=getattr(request.user, "site_ids", None)
+        )
         if site is None:
             raise Http404
         self.site = site

@@ -13,6 +13,7 @@ from consent.api.models import Scope
 from consent.api.pagination import cursor_decode, cursor_encode
 from consent.api.schema import errors
 from consent.api.views.base import SiteApiView
+from consent.api.views.subjects import rendered
 from consent.banner.declaration import decision_purpose
 from consent.models import Subject
 from ledger import selectors as ledger_selectors
@@ -56,6 +57,24 @@ def _audience_rows(view: SiteApiView, data: dict[str, Any], after: str) -> tuple
     # The next page starts after the last subject walked, kept or not.
     more = any(len(page) == limit for page in pages)
     return rows, walked[-1].subject_key if more else None
+
+
+def _plain_ids(items: Any, *, at_most: int, max_length: int) -> bool:
+    """Tell whether items is a list a ListField of CharFields would take exactly as it is.
+
+    Plain ASCII strings, not blank, not padded, short enough: the serializer would return them unchanged,
+    so a body of such lists skips its per-item validation (1,000 field runs on a bulk check). Anything
+    else goes through the serializer, which names what is wrong.
+    """
+    return (
+        type(items) is list
+        and 1 <= len(items) <= at_most
+        and all(
+            type(item) is str and 0 < len(item) <= max_length and item.isascii() and item.isprintable()
+            and item.strip() == item
+            for item in items
+        )
+    )  # fmt: skip
 
 
 class AudienceView(SiteApiView):
@@ -134,9 +153,8 @@ class AudienceView(SiteApiView):
             if row.subject in deciding
         ]
         next_cursor = cursor_encode({"k": last}) if last is not None else None
-        return Response(
-            self.OutputSerializer({"purpose": data["purpose"], "results": results, "next": next_cursor}).data
-        )
+        # Rendered as OutputSerializer declares it, without running five fields per subject.
+        return Response(rendered({"purpose": data["purpose"], "results": results, "next": next_cursor}))
 
 
 class CheckView(SiteApiView):
@@ -201,10 +219,23 @@ class CheckView(SiteApiView):
         ],
     )
     def post(self, request: Request, site_key: str) -> Response:
-        body = self.InputSerializer(data=request.data)
-        body.is_valid(raise_exception=True)
-        subjects = list(dict.fromkeys(body.validated_data["subjects"]))
-        purposes = list(dict.fromkeys(body.validated_data["purposes"]))
+        data = request.data
+        plain = (
+            isinstance(data, dict)
+            and set(data) <= {"subjects", "purposes"}
+            and _plain_ids(data.get("subjects"), at_most=MAX_CHECK_PAIRS, max_length=128)
+            and _plain_ids(data.get("purposes"), at_most=100, max_length=64)
+            and len(set(data["subjects"])) * len(set(data["purposes"])) <= MAX_CHECK_PAIRS
+        )
+        given: dict[str, Any]
+        if plain and isinstance(data, dict):
+            given = data
+        else:
+            body = self.InputSerializer(data=data)
+            body.is_valid(raise_exception=True)
+            given = body.validated_data
+        subjects = list(dict.fromkeys(given["subjects"]))
+        purposes = list(dict.fromkeys(given["purposes"]))
         unknown = sorted(set(purposes) - selectors.decision_keys(site=self.site))
         if unknown:
             raise serializers.ValidationError(
@@ -212,7 +243,7 @@ class CheckView(SiteApiView):
             )
         self.personal_data_read("check")  # only a check that reads states is an access
         pseudonyms = selectors.pseudonyms_by_external_id(
-            site=self.site, external_ids=subjects, kind=body.validated_data.get("subject_kind")
+            site=self.site, external_ids=subjects, kind=given.get("subject_kind")
         )
         # A vendor's answer needs its purpose's too.
         asked = {*purposes, *(decision_purpose(key) for key in purposes)}
@@ -233,4 +264,5 @@ class CheckView(SiteApiView):
                     },
                 }
             )
-        return Response(self.OutputSerializer({"results": results}).data)
+        # Plain strings and booleans already: rendered as OutputSerializer declares them, without building it.
+        return Response({"results": results})
