@@ -5,13 +5,17 @@ from django.test import Client, override_settings
 
 from tests.banner.ledger_reads import event_count
 from tests.edge.conftest import CONSENTS, consent_body
+from tests.edge.test_outages import own_redis  # noqa: F401  (the fixture: a Redis of the test's own)
 from tests.factories import visitor_id
 
 pytestmark = pytest.mark.django_db
 
 
 @override_settings(ASSENT_PUBLIC_RATE_PER_SITE=2)
-def test_junk_from_many_addresses_does_not_use_up_the_sites_budget(site):
+@pytest.mark.parametrize("counters", ["process memory", "redis"])
+def test_junk_from_many_addresses_does_not_use_up_the_sites_budget(request, site, counters):
+    if counters == "redis":  # charged up front in the client's round trip, then given back
+        request.getfixturevalue("own_redis")
     client = Client()
     for n in range(5):
         junk = client.post(
