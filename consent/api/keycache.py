@@ -15,8 +15,6 @@ while the cache was down is read again soon even then.
 
 import logging
 import secrets
-import threading
-import time
 from dataclasses import dataclass
 from typing import Any
 
@@ -25,6 +23,7 @@ from django.core.cache.backends.redis import RedisCache
 from django.db import transaction
 
 from consent.api.models import ApiKey
+from consent.edge.memory import Remembered
 from consent.edge.ratelimit import CACHE_ERRORS
 
 logger = logging.getLogger(__name__)
@@ -42,15 +41,8 @@ class VerifiedKey:
     site_ids: frozenset[int]
 
 
-@dataclass(frozen=True)
-class _Entry:
-    generation: int
-    read_at: float
-    verified: VerifiedKey
-
-
-_lock = threading.Lock()
-_entries: dict[str, _Entry] = {}
+# Key hashes, each under the generation it was read under.
+_entries: Remembered[int, VerifiedKey] = Remembered(max_age=MAX_AGE, capacity=MAX_ENTRIES)
 
 
 def _token_read() -> int | None:
@@ -91,22 +83,12 @@ def _token_new() -> int:
 
 def remembered(key_hash: str, generation: int | None) -> VerifiedKey | None:
     """Return what this process read for a key hash under this generation, if it is still fresh."""
-    if generation is None:
-        return None
-    entry = _entries.get(key_hash)
-    if entry is None or entry.generation != generation or time.monotonic() - entry.read_at > MAX_AGE:
-        return None
-    return entry.verified
+    return _entries.get(key_hash, generation)
 
 
 def remember(key_hash: str, generation: int | None, verified: VerifiedKey) -> None:
     """Keep what was read for a key hash under the generation read *before* the database was."""
-    if generation is None:
-        return
-    with _lock:
-        if len(_entries) >= MAX_ENTRIES:
-            _entries.clear()
-        _entries[key_hash] = _Entry(generation, time.monotonic(), verified)
+    _entries.keep(key_hash, generation, verified)
 
 
 def _generation_bump() -> None:

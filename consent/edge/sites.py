@@ -20,7 +20,6 @@ its outbox row.
 import copy
 import logging
 import secrets
-import time
 from collections.abc import Iterable
 from functools import partial
 from typing import Any
@@ -30,6 +29,7 @@ from django.core.cache.backends.redis import RedisCache
 from django.db import transaction
 from django.db.models.signals import post_delete, post_save, pre_save
 
+from consent.edge.memory import Remembered
 from consent.edge.ratelimit import CACHE_ERRORS, GENERATION_TIMEOUT, site_generation_key
 from consent.hooks.models import Destination
 from consent.hooks.services import ACTIVE_DESTINATIONS
@@ -42,8 +42,8 @@ MAX_AGE = 60.0
 # Sites a process remembers; past this it forgets them all (a site is one query to read again).
 MAX_SITES = 1024
 
-# site key -> (generation it was loaded under, when it was loaded, the site)
-_remembered: dict[str, tuple[str, float, Site]] = {}
+# Sites by key, each under the generation it was loaded under.
+_remembered: Remembered[str, Site] = Remembered(max_age=MAX_AGE, capacity=MAX_SITES)
 
 
 def site_load(key: str, *, destinations: bool = False) -> Site | None:
@@ -60,27 +60,20 @@ def site_for_write(key: str, *, generation: str | None) -> Site | None:
 
     `generation` is the site's token read before this call; None means "do not trust memory".
     """
-    now = time.monotonic()
-    entry = _remembered.get(key)
-    if generation is not None and entry is not None and entry[0] == generation and now - entry[1] < MAX_AGE:
+    if (remembered := _remembered.get(key, generation)) is not None:
         # A copy per request: nothing a request sets on its site is seen by another.
-        return copy.copy(entry[2])
-    if generation is None:
-        _remembered.pop(key, None)
-        return site_load(key, destinations=True)
-    site = site_load(key)
-    if site is None:
-        _remembered.pop(key, None)
-        return None
-    if len(_remembered) >= MAX_SITES:
-        _remembered.clear()
-    _remembered[key] = (generation, now, site)
+        return copy.copy(remembered)
+    site = site_load(key, destinations=generation is None)
+    if site is None or generation is None:
+        _remembered.forget(key)
+        return site
+    _remembered.keep(key, generation, site)
     return copy.copy(site)
 
 
 def forget_all() -> None:
     """Forget every remembered site in this process (tests start from a clean process state)."""
-    _remembered.clear()
+    _remembered.forget()
 
 
 def _bump_now(keys: Iterable[str]) -> None:
