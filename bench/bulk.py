@@ -37,13 +37,21 @@ _STATE_FIELDS = (
 _SUBJECT_FIELDS = ("site", "external_id", "kind", "pseudonym", "ledger_key", "created_at")
 
 
+def load_terms(site_key: str) -> tuple[Site, Any, str, timedelta]:
+    """Return what every loaded choice of a site names: the site, its log, its latest version, its lifetime."""
+    site = Site.objects.get(key=site_key)
+    version = site.banner_versions.order_by("-number").first()
+    return (
+        site,
+        log_get_or_create(site.key),
+        version.content_hash if version else "",
+        timedelta(days=site.consent_lifetime_days),
+    )
+
+
 def _chunk_load(site_key: str, numbers: range, seed: int, external_id: Callable[[int], str]) -> int:
     """Write the rows of one choice per subject number, in one transaction; return how many events."""
-    site = Site.objects.get(key=site_key)
-    log = log_get_or_create(site.key)
-    version = site.banner_versions.order_by("-number").first()
-    banner_version = version.content_hash if version else ""
-    lifetime = timedelta(days=site.consent_lifetime_days)
+    site, log, banner_version, lifetime = load_terms(site_key)
     rng = random.Random(seed)
     subjects: list[tuple[Any, ...]] = []
     events: list[tuple[Any, ...]] = []

@@ -119,19 +119,16 @@ def _chunk_load(site_key: str, first_subject: int, budget: int, seed: int) -> tu
     from django.db import transaction
     from django.utils import timezone
 
-    from consent.models import Site, Subject
+    from bench.bulk import load_terms
+    from consent.models import Subject
     from ledger import merkle
     from ledger.canonical import event_text_bytes, timestamp
-    from ledger.logs import key_of, log_get_or_create
+    from ledger.logs import key_of
     from ledger.models import Event, PendingLeaf, State
     from ledger.projection import EVENT_COLUMNS, StateRow, state_next
     from ledger.rows import Insert, rows_insert
 
-    site = Site.objects.get(key=site_key)
-    log = log_get_or_create(site.key)
-    version = site.banner_versions.order_by("-number").first()
-    banner_version = version.content_hash if version else ""
-    lifetime = timedelta(days=site.consent_lifetime_days)
+    site, log, banner_version, lifetime = load_terms(site_key)
     rng = random.Random(seed)
     now = timezone.now()
     subjects: list[tuple[Any, ...]] = []
