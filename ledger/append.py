@@ -46,10 +46,10 @@ def _evidence_hash(insert: Insert) -> str:
     return hashlib.sha256(salt + canonical_json(data)).hexdigest()
 
 
-def choice_write(log: Log, key: str, choice: Choice, channel: str) -> Receipt:
-    """Write one checked choice (inside the caller's atomic block) and return its signed receipt."""
+def choice_write(log: Log, key: str, choice: Choice, channel: str, savepoint: Any = None) -> Receipt:
+    """Write one checked choice (inside `backends.current().attempt()`, whose savepoint it is given) and sign it."""
     # Row locks on this subject's state serialize its appends, so event ids follow the order of writes.
-    stored = backends.current().states_locked(log.id, key)
+    stored = backends.current().states_locked(log.id, key, savepoint)
     ns = now_ns()
     recorded_at = ns_datetime(ns)
     floor = max((uuid.UUID(row.event_id) for row in stored.values()), default=None)
@@ -65,7 +65,7 @@ def choice_write(log: Log, key: str, choice: Choice, channel: str) -> Receipt:
     leaves = [_leaf_hash(log.site, event) for event in events]
     states = [_state_after(stored.get(event.purpose), event) for event in events]
     keyed = key_insert(log, key, channel, choice, receipt_id, recorded_at)
-    _rows_write(log, key, events, leaves, [evidence, keyed], states, stored)
+    _rows_write(log, key, events, leaves, [evidence, keyed], states, stored, savepoint)
     state = {purpose: row.granted for purpose, row in stored.items()}
     state.update({row.purpose: row.granted for row in states})
     return receipt_sign(
@@ -128,6 +128,7 @@ def _rows_write(
     beside: list[Insert],
     states: list[StateRow],
     stored: dict[str, StateRow],
+    savepoint: Any,
 ) -> None:
     """Insert the events, their queue rows, the evidence and key rows and the new projection rows in one go."""
     state_fields = ("log", "subject_key", *_STATE_FIELDS)
@@ -146,7 +147,8 @@ def _rows_write(
                 upsert_on=("log", "subject_key", "purpose"),
                 upsert_set=_STATE_UPDATED,
             ),
-        ]
+        ],
+        savepoint,
     )
 
 

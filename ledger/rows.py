@@ -73,9 +73,10 @@ def fetch(sql: str, params: Sequence[Any]) -> list[tuple[Any, ...]]:
         return list(cursor.fetchall()) if cursor.description else []
 
 
-def inserts_run(inserts: Iterable[Insert]) -> None:
-    """Run several inserts: one statement on PostgreSQL, one per table elsewhere."""
-    backends.current().statements_run([_statement(insert, insert.rows) for insert in inserts if insert.rows])
+def inserts_run(inserts: Iterable[Insert], savepoint: Any = None) -> None:
+    """Run several inserts: one statement on PostgreSQL, one per table elsewhere (releasing an append's savepoint)."""
+    statements = [_statement(insert, insert.rows) for insert in inserts if insert.rows]
+    backends.current().statements_run(statements, savepoint)
 
 
 def rows_insert(insert: Insert) -> None:

@@ -7,10 +7,10 @@ from collections.abc import Collection, Mapping
 from datetime import datetime, timedelta
 from typing import Any
 
-from django.db import IntegrityError, transaction
+from django.db import IntegrityError
 from django.utils import timezone
 
-from ledger import integrator, rebuild
+from ledger import backends, integrator, rebuild
 from ledger.append import choice_write, receipt_replay
 from ledger.choices import choice_check, subject_check
 from ledger.errors import (
@@ -108,8 +108,8 @@ def event_append(
     key = key_of(log, subject)
     for attempt in range(1, _ATTEMPTS + 1):
         try:
-            with transaction.atomic():
-                return choice_write(log, key, choice, channel)
+            with backends.current().attempt() as savepoint:
+                return choice_write(log, key, choice, channel, savepoint)
         except IntegrityError:
             # Either the idempotency key was used first (answer with that receipt, or refuse a different
             # request), or another append created this subject's first state rows first (try again).

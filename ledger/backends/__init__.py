@@ -1,8 +1,9 @@
 """What differs between the databases on the write path, one module per backend.
 
-Each module offers the same four things: `adapt` (a Python value as the ORM's fields would send it),
-`states_locked` (a subject's state rows, locked until the transaction ends), `statements_run`
-(several INSERTs in as few round trips as the database allows) and `rows_copy` (bulk loading).
+Each module offers the same five things: `adapt` (a Python value as the ORM's fields would send it),
+`attempt` (one try at an append, undone alone on failure), `states_locked` (a subject's state rows,
+locked until the transaction ends), `statements_run` (several INSERTs in as few round trips as the
+database allows) and `rows_copy` (bulk loading).
 """
 
 from types import ModuleType

@@ -1,11 +1,13 @@
 """The ledger's write path on PostgreSQL: row locks, one statement per append, COPY for bulk loads."""
 
 import json
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
+from dataclasses import dataclass
 from functools import lru_cache
 from typing import Any
 
-from django.db import connection
+from django.db import connection, transaction
 from psycopg.adapt import Transformer
 
 from ledger.projection import StateRow
@@ -21,10 +23,60 @@ def adapt(value: Any) -> Any:
     return json.dumps(value) if isinstance(value, dict) else value
 
 
-def states_locked(log_id: int, key: str) -> dict[str, StateRow]:
-    """Return the subject's state rows by purpose, locked (FOR UPDATE) until the transaction ends."""
+@dataclass
+class Savepoint:
+    """A savepoint set and released by hand, riding in the same message as an append's first and last statement.
+
+    Inside a caller's transaction an append needs a savepoint (a clash on an idempotency key, or a racing
+    first state row, is undone and answered without losing the caller's work). Django's savepoint costs
+    two round trips of their own; this one costs none on success and one on failure.
+    """
+
+    name: str = "ledger_append"
+    opened: bool = False
+    released: bool = False
+
+    def opening(self, sql: str) -> str:
+        self.opened = True
+        return f"SAVEPOINT {self.name}; {sql}"
+
+    def releasing(self, sql: str) -> str:
+        self.released = True
+        return f"{sql}; RELEASE SAVEPOINT {self.name}"
+
+
+@contextmanager
+def attempt() -> Iterator[Savepoint | None]:
+    """Run one try at an append: within a savepoint of the caller's transaction, else in a transaction of its own."""
+    if not connection.in_atomic_block:
+        with transaction.atomic():
+            yield None
+        return
+    savepoint = Savepoint()
+    try:
+        yield savepoint
+    except BaseException:
+        if savepoint.opened:
+            with connection.cursor() as cursor:
+                # Undo whatever the try wrote (the transaction is usable again) and drop the savepoint.
+                cursor.execute(f"ROLLBACK TO SAVEPOINT {savepoint.name}; RELEASE SAVEPOINT {savepoint.name}")
+        raise
+    if savepoint.opened and not savepoint.released:
+        with connection.cursor() as cursor:
+            cursor.execute(f"RELEASE SAVEPOINT {savepoint.name}")
+
+
+def states_locked(log_id: int, key: str, savepoint: Savepoint | None = None) -> dict[str, StateRow]:
+    """Return the subject's state rows by purpose, locked (FOR UPDATE) until the transaction ends.
+
+    With a savepoint, it is set in the same message, just before the read.
+    """
     with connection.cursor() as cursor:
-        cursor.execute(STATE_SELECT, [log_id, key])
+        if savepoint is None:
+            cursor.execute(STATE_SELECT, [log_id, key])
+        else:
+            cursor.execute(savepoint.opening(STATE_SELECT), [log_id, key])
+            cursor.nextset()  # past the SAVEPOINT's empty result, to the rows
         rows = cursor.fetchall()
     return {
         purpose: StateRow(purpose, granted, kind, source, since, expires_at, str(event_id), str(receipt_id))
@@ -51,8 +103,11 @@ def _rendered(cursor: Any, sql: str, params: Sequence[Any]) -> str:
     return (_template(sql) % tuple(literal(param) for param in params)).decode()
 
 
-def statements_run(statements: Sequence[tuple[str, list[Any]]]) -> None:
-    """Run several INSERTs as one statement (data-modifying CTEs): one round trip however many tables."""
+def statements_run(statements: Sequence[tuple[str, list[Any]]], savepoint: Savepoint | None = None) -> None:
+    """Run several INSERTs as one statement (data-modifying CTEs): one round trip however many tables.
+
+    With a savepoint, it is released in the same message, once the insert succeeded.
+    """
     if not statements:
         return
     if len(statements) == 1:
@@ -62,7 +117,8 @@ def statements_run(statements: Sequence[tuple[str, list[Any]]]) -> None:
         params = [p for _, values in statements for p in values]
     with connection.cursor() as cursor:
         # Rendered here and sent without parameters, so psycopg does not split the text again.
-        cursor.execute(_rendered(cursor, sql, params))
+        rendered = _rendered(cursor, sql, params)
+        cursor.execute(rendered if savepoint is None else savepoint.releasing(rendered))
 
 
 def rows_copy(table: str, columns: str, rows: Sequence[Sequence[Any]]) -> None:

@@ -2,11 +2,12 @@
 
 import json
 import uuid
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
 from datetime import UTC, datetime
 from typing import Any
 
-from django.db import connection
+from django.db import connection, transaction
 
 from ledger.projection import StateRow
 
@@ -32,7 +33,14 @@ def _utc(value: str | datetime) -> datetime:
     return moment.replace(tzinfo=UTC)
 
 
-def states_locked(log_id: int, key: str) -> dict[str, StateRow]:
+@contextmanager
+def attempt() -> Iterator[None]:
+    """Run one try at an append in Django's savepoint (statements cost no round trip here)."""
+    with transaction.atomic():
+        yield None
+
+
+def states_locked(log_id: int, key: str, savepoint: None = None) -> dict[str, StateRow]:
     """Return the subject's state rows by purpose, converted the way the ORM would read them."""
     with connection.cursor() as cursor:
         cursor.execute(STATE_SELECT, [log_id, key])
@@ -52,7 +60,7 @@ def states_locked(log_id: int, key: str) -> dict[str, StateRow]:
     }
 
 
-def statements_run(statements: Sequence[tuple[str, list[Any]]]) -> None:
+def statements_run(statements: Sequence[tuple[str, list[Any]]], savepoint: None = None) -> None:
     """Run INSERTs one by one: SQLite runs in this process, so a statement costs no round trip."""
     with connection.cursor() as cursor:
         for sql, params in statements:
