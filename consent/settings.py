@@ -184,6 +184,9 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
     DATABASES["default"]["CONN_MAX_AGE"] = 0
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 IS_POSTGRES = DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql"
+if IS_POSTGRES:
+    # The same backend, with a health check that asks the server only when it has said something.
+    DATABASES["default"]["ENGINE"] = "consent.db.postgresql"
 
 # --- Cache (rate limits, banner config) -----------------------------------------------------------
 CACHE_URL = env_url("CACHE_URL", f"file://{VAR_DIR / 'cache'}", schemes={"file", "redis", "rediss", "locmem"})
