@@ -3,7 +3,9 @@
 Run: `[BENCH_SECONDS=20] [BENCH_CONNECTIONS=8] .venv/bin/python bench/ingest.py` with PostgreSQL on
 127.0.0.1:5432 and Redis on 6379, and `wrk` installed (`apt-get install -y wrk`). It creates its own
 database (assent_bench_ingest, dropped first) and uses Redis dbs 10 and 11 (BENCH_BROKER_URL,
-BENCH_CACHE_URL). The same gunicorn (BENCH_WORKERS sync workers, 2 by default) serves, in turn:
+BENCH_CACHE_URL). Two gunicorns with the same settings (BENCH_WORKERS sync workers, 2 by default)
+serve, side by side, and wrk drives them in turn, BENCH_ROUNDS (4) alternating rounds each, so a
+change in the machine's load falls on both:
 
 - Assent's `POST /api/v1/public/sites/bench/consents`;
 - the baseline: `bench/bare.py`, a bare Django view that validates the same JSON and INSERTs the same
@@ -18,10 +20,13 @@ import re
 import shutil
 import signal
 import socket
+import statistics
 import subprocess
 import sys
 import tempfile
 import time
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 import httpx
@@ -46,6 +51,7 @@ PORT = 8791
 DURATION = int(os.environ.get("BENCH_SECONDS", "20"))
 CONNECTIONS = int(os.environ.get("BENCH_CONNECTIONS", "8"))
 WORKERS = int(os.environ.get("BENCH_WORKERS", "2"))
+ROUNDS = int(os.environ.get("BENCH_ROUNDS", "4"))
 
 ENV = {
     **os.environ,
@@ -147,23 +153,21 @@ def wait_for_port(port: int, timeout: float = 30) -> None:
     raise SystemExit(f"gunicorn did not listen on {port} within {timeout} s")
 
 
-def wrk(version: str, path: str) -> dict[str, float]:
-    script = Path(tempfile.mkdtemp()) / "choice.lua"
-    script.write_text(WRK_SCRIPT.replace("VERSION", version).replace("PATH", path))
-    wrk_warm(f"http://127.0.0.1:{PORT}", str(script), CONNECTIONS)
+def wrk(port: int, script: Path, seconds: int) -> dict[str, float]:
+    """Drive one server for a number of seconds; return its rate, percentiles and failures."""
     out = subprocess.run(
         [
             "wrk",
             "-t1",
             f"-c{CONNECTIONS}",
-            f"-d{DURATION}s",
+            f"-d{seconds}s",
             # A slow answer is timed, not dropped: wrk's default 2 s timeout would leave it out of the percentiles.
             "--timeout",
             "30s",
             "--latency",
             "-s",
             str(script),
-            f"http://127.0.0.1:{PORT}",
+            f"http://127.0.0.1:{port}",
         ],
         check=True,
         capture_output=True,
@@ -208,23 +212,54 @@ def pgbench() -> dict[str, float]:
     }
 
 
-def serve(app: str, version: str, path: str, probe: str) -> dict[str, float]:
-    """Serve `app` with gunicorn (the same settings for Assent and the baseline), drive `path` with wrk, stop."""
+@contextmanager
+def served(app: str, port: int, version: str, path: str, probe: str) -> Iterator[Path]:
+    """Serve `app` with gunicorn (the same settings for Assent and the baseline), warmed; yield its wrk script."""
     gunicorn = subprocess.Popen(
-        [PY, "-m", "gunicorn", app, "-w", str(WORKERS), "-b", f"127.0.0.1:{PORT}", "--log-level", "warning"],
+        [PY, "-m", "gunicorn", app, "-w", str(WORKERS), "-b", f"127.0.0.1:{port}", "--log-level", "warning"],
         cwd=ROOT, env=ENV, stdout=subprocess.DEVNULL, start_new_session=True,
     )  # fmt: skip
     try:
-        wait_for_port(PORT)
+        wait_for_port(port)
         method, probe_path = probe.split(" ", 1)
         # The first request imports the rest of the application: slow on a loaded machine.
-        response = httpx.request(method, f"http://127.0.0.1:{PORT}{probe_path}", timeout=60)
+        response = httpx.request(method, f"http://127.0.0.1:{port}{probe_path}", timeout=60)
         if response.status_code >= 500:
             raise SystemExit(f"{app}: {probe} answered {response.status_code}")
-        return wrk(version, path)
+        script = Path(tempfile.mkdtemp()) / "choice.lua"
+        script.write_text(WRK_SCRIPT.replace("VERSION", version).replace("PATH", path))
+        wrk_warm(f"http://127.0.0.1:{port}", str(script), CONNECTIONS)
+        yield script
     finally:
         os.killpg(gunicorn.pid, signal.SIGTERM)
         gunicorn.wait(timeout=30)
+
+
+def rounds(assent: tuple[int, Path], bare: tuple[int, Path]) -> tuple[dict[str, float], dict[str, float]]:
+    """Drive the two servers in turn, ROUNDS times each (alternating who goes first), and pool the figures.
+
+    Interleaved, a change in the machine's load falls on both sides alike; one long run of each in
+    sequence measured whichever side the neighbours happened to be busy during.
+    """
+    seconds = max(1, DURATION // ROUNDS)
+    runs: dict[str, list[dict[str, float]]] = {"assent": [], "bare": []}
+    for number in range(ROUNDS):
+        order = [("assent", assent), ("bare", bare)]
+        for name, (port, script) in order if number % 2 == 0 else reversed(order):
+            runs[name].append(wrk(port, script, seconds))
+    pooled = []
+    for name in ("assent", "bare"):
+        figures = runs[name]
+        pooled.append(
+            {
+                # Equal durations: the mean rate is the pooled rate.
+                "choices/s": statistics.mean(run["choices/s"] for run in figures),
+                "p50 ms": statistics.median(run["p50 ms"] for run in figures),
+                "p99 ms": statistics.median(run["p99 ms"] for run in figures),
+                "failed": sum(run["failed"] for run in figures),
+            }
+        )
+    return pooled[0], pooled[1]
 
 
 def main() -> None:
@@ -232,12 +267,16 @@ def main() -> None:
         raise SystemExit("wrk is not installed: apt-get install -y wrk")
     version = prepare()
     with LoadWatch() as load:
-        assent = serve("consent.wsgi", version, "/api/v1/public/sites/bench/consents",
-                       "GET /api/v1/public/sites/bench/config")  # fmt: skip
-        bare = serve("bench.bare:application", version, "/bare/consents", "GET /bare/consents")
+        with (
+            served("consent.wsgi", PORT, version, "/api/v1/public/sites/bench/consents",
+                   "GET /api/v1/public/sites/bench/config") as assent_script,
+            served("bench.bare:application", PORT + 1, version, "/bare/consents", "GET /bare/consents") as bare_script,
+        ):  # fmt: skip
+            assent, bare = rounds((PORT, assent_script), (PORT + 1, bare_script))
         raw = pgbench()
     lines = [
-        f"{CONNECTIONS} connections, {DURATION} s each, gunicorn {WORKERS} sync workers, 4 purposes per choice",
+        f"{CONNECTIONS} connections, {DURATION} s each in {ROUNDS} alternating rounds (p50, p99: median of the"
+        f" rounds), gunicorn {WORKERS} sync workers, 4 purposes per choice",
         f"{'':<46}{'choices/s':>12}{'p50 ms':>10}{'p99 ms':>10}{'failed':>10}",
     ]
     rows = {

@@ -16,6 +16,7 @@ import os
 import pstats
 import sys
 import tempfile
+import time
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
@@ -82,14 +83,39 @@ def main() -> None:
         post(20)
     # Read now: the next request's request_started signal empties the log the context reads from.
     statements = list(captured.captured_queries)
+    # Where a choice waits: each statement's round trip (and COMMIT's) timed over 100 choices.
+    waits: dict[str, list[float]] = {}
+
+    def timed(execute, sql, params, many, context):  # type: ignore[no-untyped-def]
+        started = time.perf_counter()
+        try:
+            return execute(sql, params, many, context)
+        finally:
+            waits.setdefault(" ".join(sql.split())[:60], []).append(time.perf_counter() - started)
+
+    with connection.execute_wrapper(timed):
+        for n in range(100_000, 100_100):
+            post(n)
+    print("statement round trips (median over 100 choices):")
+    for sql, times in waits.items():
+        print(f"  {sorted(times)[len(times) // 2] * 1000:7.3f} ms  x{len(times) / 100:.0f}  {sql}")
+    # Unprofiled first: what one choice costs this process in wall time and in CPU time.
+    wall, cpu = time.perf_counter(), time.process_time()
+    for n in range(21, 21 + args.choices):
+        post(n)
+    wall, cpu = time.perf_counter() - wall, time.process_time() - cpu
     profiler = cProfile.Profile()
     profiler.enable()
-    for n in range(21, 21 + args.choices):
+    for n in range(21 + args.choices, 21 + 2 * args.choices):
         post(n)
     profiler.disable()
     if args.save:
         profiler.dump_stats(args.save)
 
+    print(
+        f"one choice, unprofiled ({args.choices} choices): {wall / args.choices * 1000:.2f} ms wall,"
+        f" {cpu / args.choices * 1000:.2f} ms CPU of this process"
+    )
     print(f"statements for one choice (4 purposes), PostgreSQL: {len(statements)}")
     for query in statements:
         print(f"  {query['time']:>6} s  {' '.join(query['sql'].split())[:150]}")

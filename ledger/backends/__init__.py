@@ -6,6 +6,7 @@ locked until the transaction ends), `statements_run` (several INSERTs in as few 
 database allows) and `rows_copy` (bulk loading).
 """
 
+from functools import cache
 from types import ModuleType
 
 from django.db import connection
@@ -13,6 +14,11 @@ from django.db import connection
 from ledger.backends import postgresql, sqlite
 
 
+@cache
 def current() -> ModuleType:
-    """Return the module of the database the default connection speaks to."""
+    """Return the module of the database the default connection speaks to (fixed for a process's life).
+
+    Remembered: `connection.vendor` goes through Django's per-context connection lookup, and the write
+    path asks several times a choice.
+    """
     return postgresql if connection.vendor == "postgresql" else sqlite

@@ -123,9 +123,10 @@ def test_a_write_asks_redis_only_for_its_two_counters_and_the_generation(own_red
     server.config_resetstat()
     assert _post(client, site, "visitor-0002")[0].status_code == 201
     stats = server.info("commandstats")
-    # SET NX + INCR(BY) for the client and the site, SET NX + GET for the generation, all pipelined.
+    # One script: SET NX + INCR for the client and the site, SET NX + GET for the generation.
     assert {name: value["calls"] for name, value in stats.items() if "config" not in name} == {
+        "cmdstat_evalsha": 1,
         "cmdstat_set": 3,
-        "cmdstat_incrby": 2,
+        "cmdstat_incr": 2,
         "cmdstat_get": 1,
     }
