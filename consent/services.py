@@ -1,6 +1,5 @@
 """Writes of the consent domain: sites, purposes, banner versions, subjects and recorded choices."""
 
-import copy
 import dataclasses
 import functools
 import hashlib
@@ -466,11 +465,8 @@ def consent_record(
         raise ConsentInputError("locale", f"must be one of {list(terms.locales)}")
     with transaction.atomic():
         # The kind is part of the identity, looked up (and created) inside the write's transaction.
+        # Whether the site has an active destination, read in this transaction (None: not read here).
         subject, destinations = _subject_for_write(site=site, external_id=external_id, kind=subject_kind)
-        if destinations is not None:
-            # Read in this transaction: fresher than anything the caller could have said.
-            site = copy.copy(site)
-            site.has_active_destinations = destinations  # type: ignore[attr-defined]
         if subject.linked_to_id is not None:
             subject = subject.linked_to  # type: ignore[assignment]
         try:
@@ -501,5 +497,7 @@ def consent_record(
         except ValueError as exc:
             raise ConsentInputError(getattr(exc, "field", "choices"), str(exc)) from exc
         if not receipt.replayed:
-            hooks_services.deliveries_create(site=site, subject=subject, receipt=receipt, regulation=jurisdiction)
+            hooks_services.deliveries_create(
+                site=site, subject=subject, receipt=receipt, regulation=jurisdiction, has_destinations=destinations
+            )
     return subject, receipt

@@ -65,11 +65,15 @@ def signing_key() -> Ed25519PrivateKey:
     if settings.LEDGER_SIGNING_KEY:
         return _private_from_pem(settings.LEDGER_SIGNING_KEY.encode())
     path = Path(settings.LEDGER_SIGNING_KEY_FILE)
-    if not path.exists():
+    # One stat a call (every receipt is signed): its time of change keys the loaded copy.
+    try:
+        modified_ns = os.stat(path).st_mtime_ns
+    except FileNotFoundError:
         if not settings.DEBUG:
-            raise ImproperlyConfigured(f"the ledger signing key file {path} does not exist")
+            raise ImproperlyConfigured(f"the ledger signing key file {path} does not exist") from None
         key_file_create(path)
-    return _private_from_file(str(path), path.stat().st_mtime_ns)
+        modified_ns = os.stat(path).st_mtime_ns
+    return _private_from_file(str(path), modified_ns)
 
 
 @lru_cache(maxsize=8)

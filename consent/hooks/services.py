@@ -146,17 +146,27 @@ def destination_delete(*, destination: Destination) -> None:
 
 
 def deliveries_create(
-    *, site: Site, subject: Subject, receipt: Receipt, event_type: str = "consent.updated", regulation: str = ""
+    *,
+    site: Site,
+    subject: Subject,
+    receipt: Receipt,
+    event_type: str = "consent.updated",
+    regulation: str = "",
+    has_destinations: bool | None = None,
 ) -> int:
     """Queue one delivery per matching destination in the caller's transaction; return how many.
 
     A consent.updated receipt whose changed purposes all ran out of their lifetime is sent as
     consent.expired. Destinations match on event type and (except for subject.erased) on at least
-    one changed purpose.
+    one changed purpose. `has_destinations` is whether the site has an active one, when the caller
+    read that inside this transaction.
     """
-    # Most sites have no destination: answer them with no query when the site was loaded with
-    # ACTIVE_DESTINATIONS, else with one, and no read of the ledger either way.
-    if getattr(site, "has_active_destinations", True) is False:
+    # Most sites have no destination: answer them with no query when the caller read it in this
+    # transaction or the site was loaded with ACTIVE_DESTINATIONS, else with one, and no read of the
+    # ledger either way.
+    if has_destinations is None:
+        has_destinations = getattr(site, "has_active_destinations", None)
+    if has_destinations is False:
         return 0
     active = list(Destination.objects.filter(site=site, active=True))
     if not active:
