@@ -39,6 +39,7 @@ from bench.harness import (
     LoadWatch,
     database_ensure,
     database_url,
+    group_cpu_seconds,
     ratio,
     report,
     signing_key_file,
@@ -173,7 +174,10 @@ def wrk(port: int, script: Path, seconds: int) -> dict[str, float]:
         capture_output=True,
         text=True,
     ).stdout
-    figures = {"choices/s": float(re.search(r"Requests/sec:\s+([\d.]+)", out)[1])}
+    figures = {
+        "choices/s": float(re.search(r"Requests/sec:\s+([\d.]+)", out)[1]),
+        "requests": float(re.search(r"(\d+) requests in", out)[1]),
+    }
     for pct in ("50", "99"):
         value, unit = re.search(rf"\s{pct}%\s+([\d.]+)(us|ms|s)", out).groups()
         figures[f"p{pct} ms"] = float(value) * {"us": 0.001, "ms": 1, "s": 1000}[unit]
@@ -213,8 +217,11 @@ def pgbench() -> dict[str, float]:
 
 
 @contextmanager
-def served(app: str, port: int, version: str, path: str, probe: str) -> Iterator[Path]:
-    """Serve `app` with gunicorn (the same settings for Assent and the baseline), warmed; yield its wrk script."""
+def served(app: str, port: int, version: str, path: str, probe: str) -> Iterator[tuple[Path, int]]:
+    """Serve `app` with gunicorn (the same settings for Assent and the baseline), warmed.
+
+    Yield its wrk script and the server's process group (for its CPU time).
+    """
     gunicorn = subprocess.Popen(
         [PY, "-m", "gunicorn", app, "-w", str(WORKERS), "-b", f"127.0.0.1:{port}", "--log-level", "warning"],
         cwd=ROOT, env=ENV, stdout=subprocess.DEVNULL, start_new_session=True,
@@ -229,27 +236,32 @@ def served(app: str, port: int, version: str, path: str, probe: str) -> Iterator
         script = Path(tempfile.mkdtemp()) / "choice.lua"
         script.write_text(WRK_SCRIPT.replace("VERSION", version).replace("PATH", path))
         wrk_warm(f"http://127.0.0.1:{port}", str(script), CONNECTIONS)
-        yield script
+        yield script, gunicorn.pid
     finally:
         os.killpg(gunicorn.pid, signal.SIGTERM)
         gunicorn.wait(timeout=30)
 
 
-def rounds(assent: tuple[int, Path], bare: tuple[int, Path]) -> tuple[dict[str, float], dict[str, float]]:
+def rounds(assent: tuple[int, Path, int], bare: tuple[int, Path, int]) -> tuple[dict[str, float], dict[str, float]]:
     """Drive the two servers in turn, ROUNDS times each (alternating who goes first), and pool the figures.
 
     Interleaved, a change in the machine's load falls on both sides alike; one long run of each in
-    sequence measured whichever side the neighbours happened to be busy during.
+    sequence measured whichever side the neighbours happened to be busy during. Each server's CPU time
+    (its gunicorn master and workers) is read around its rounds.
     """
     seconds = max(1, DURATION // ROUNDS)
     runs: dict[str, list[dict[str, float]]] = {"assent": [], "bare": []}
     for number in range(ROUNDS):
         order = [("assent", assent), ("bare", bare)]
-        for name, (port, script) in order if number % 2 == 0 else reversed(order):
-            runs[name].append(wrk(port, script, seconds))
+        for name, (port, script, group) in order if number % 2 == 0 else reversed(order):
+            cpu = group_cpu_seconds(group)
+            figures = wrk(port, script, seconds)
+            figures["cpu s"] = group_cpu_seconds(group) - cpu
+            runs[name].append(figures)
     pooled = []
     for name in ("assent", "bare"):
         figures = runs[name]
+        requests = sum(run["requests"] for run in figures)
         pooled.append(
             {
                 # Equal durations: the mean rate is the pooled rate.
@@ -257,6 +269,7 @@ def rounds(assent: tuple[int, Path], bare: tuple[int, Path]) -> tuple[dict[str, 
                 "p50 ms": statistics.median(run["p50 ms"] for run in figures),
                 "p99 ms": statistics.median(run["p99 ms"] for run in figures),
                 "failed": sum(run["failed"] for run in figures),
+                "cpu ms": sum(run["cpu s"] for run in figures) * 1000 / max(requests, 1),
             }
         )
     return pooled[0], pooled[1]
@@ -269,10 +282,11 @@ def main() -> None:
     with LoadWatch() as load:
         with (
             served("consent.wsgi", PORT, version, "/api/v1/public/sites/bench/consents",
-                   "GET /api/v1/public/sites/bench/config") as assent_script,
-            served("bench.bare:application", PORT + 1, version, "/bare/consents", "GET /bare/consents") as bare_script,
+                   "GET /api/v1/public/sites/bench/config") as (assent_script, assent_group),
+            served("bench.bare:application", PORT + 1, version, "/bare/consents",
+                   "GET /bare/consents") as (bare_script, bare_group),
         ):  # fmt: skip
-            assent, bare = rounds((PORT, assent_script), (PORT + 1, bare_script))
+            assent, bare = rounds((PORT, assent_script, assent_group), (PORT + 1, bare_script, bare_group))
         raw = pgbench()
     lines = [
         f"{CONNECTIONS} connections, {DURATION} s each in {ROUNDS} alternating rounds (p50, p99: median of the"
@@ -291,6 +305,10 @@ def main() -> None:
         )
     lines.append(f"choices/s: {ratio(assent['choices/s'], bare['choices/s'])}")
     lines.append(f"p99 latency: {ratio(assent['p99 ms'], bare['p99 ms'])}")
+    lines.append(
+        f"server CPU per choice (gunicorn master and workers): assent {assent['cpu ms']:.2f} ms,"
+        f" baseline {bare['cpu ms']:.2f} ms; {ratio(assent['cpu ms'], bare['cpu ms'])}"
+    )
     report("ingest: public consent POST", lines, load)
 
 
