@@ -66,8 +66,14 @@ def _statement(insert: Insert, rows: Sequence[Sequence[Any]]) -> tuple[str, list
     return sql, [adapt(value) for row in rows for value in row]
 
 
-def fetch(sql: str, params: Sequence[Any]) -> list[tuple[Any, ...]]:
-    """Run one raw hot-path statement through Django's cursor and return its rows (none for an INSERT)."""
+def fetch(sql: str, params: Sequence[Any], *, prepared: bool = False) -> list[tuple[Any, ...]]:
+    """Run one raw hot-path statement through Django's cursor and return its rows (none for an INSERT).
+
+    `prepared`: on PostgreSQL, planned once per connection instead of on every call (for statements
+    of a few fixed shapes that run all day).
+    """
+    if prepared and connection.vendor == "postgresql":
+        return backends.postgresql.fetch_prepared(sql, params)
     with connection.cursor() as cursor:
         cursor.execute(sql, params)
         return list(cursor.fetchall()) if cursor.description else []

@@ -14,6 +14,7 @@ from django.utils import timezone
 from consent.hooks import outbox, signing, transport
 from consent.hooks.models import Attempt, Delivery, Destination
 from consent.models import Membership
+from ledger.rows import fetch
 
 # Waits after failed attempts 1..7 (seconds): about 5 s, 5 min, 30 min, 2 h, 5 h, 10 h, 10 h ≈ 3 days;
 # the eighth failure is final.
@@ -92,10 +93,11 @@ def _claim(delivery_ids: list[int], now: datetime, *, stale: bool = False) -> tu
         return claim, []
     lease = max(outbox.time_scaled(LEASE.total_seconds()), timedelta(seconds=2))
     at = connection.ops.adapt_datetimefield_value
-    with connection.cursor() as cursor:
-        sql = _claim_sql(stale=stale, count=len(delivery_ids))
-        cursor.execute(sql, [claim, at(now + lease), *delivery_ids, at(now)])
-        rows = cursor.fetchall()
+    rows = fetch(
+        _claim_sql(stale=stale, count=len(delivery_ids)),
+        [claim, at(now + lease), *delivery_ids, at(now)],
+        prepared=True,
+    )
     claimed = []
     for pk, attempts, message_id, event_type, body, destination_id, url, secret, retired, active, failing in rows:
         claimed.append(
@@ -242,9 +244,7 @@ def _delivered_record(delivered: list[tuple[Claimed, transport.Outcome]], claim:
         ]
         params += [row.attempts, started_at, outcome.latency_ms]
     params += [timezone.now(), claim]
-    with connection.cursor() as cursor:
-        cursor.execute(_delivered_sql(len(delivered)), params)
-        return {pk for (pk,) in cursor.fetchall()}
+    return {pk for (pk,) in fetch(_delivered_sql(len(delivered)), params, prepared=True)}
 
 
 @transaction.atomic

@@ -7,6 +7,7 @@ from dataclasses import dataclass
 from functools import lru_cache
 from typing import Any
 
+import psycopg
 from django.db import connection, transaction
 from psycopg.adapt import Transformer
 
@@ -64,6 +65,23 @@ def attempt() -> Iterator[Savepoint | None]:
     if savepoint.opened and not savepoint.released:
         with connection.cursor() as cursor:
             cursor.execute(f"RELEASE SAVEPOINT {savepoint.name}")
+
+
+def fetch_prepared(sql: str, params: Sequence[Any]) -> list[tuple[Any, ...]]:
+    """Run one statement with its parameters bound on the server, so PostgreSQL plans it once per connection.
+
+    Django binds parameters on the client: the server sees new text every time and plans it anew
+    (for the webhook claim, planning took longer than running). A cursor that binds on the server
+    lets psycopg prepare a statement once it has run a few times on the connection (its
+    `prepare_threshold`). Still Django's cursor wrapper, so errors and logged queries are as usual.
+    """
+    connection.close_if_health_check_failed()
+    connection.ensure_connection()
+    with connection.wrap_database_errors:
+        cursor = connection._prepare_cursor(psycopg.Cursor(connection.connection))  # type: ignore[attr-defined]
+    with cursor:
+        cursor.execute(sql, params)
+        return list(cursor.fetchall()) if cursor.description else []
 
 
 def states_locked(log_id: int, key: str, savepoint: Savepoint | None = None) -> dict[str, StateRow]:
