@@ -3,8 +3,9 @@
     DEBUG=1 DATABASE_URL=postgres://root@127.0.0.1:5432/assent .venv/bin/python bench/ledger.py
     DEBUG=1 .venv/bin/python bench/ledger.py --events 40000          # SQLite, a file of its own
 
-Uses a database of its own (PostgreSQL: `assent_bench`, dropped and created; SQLite: a file in the
-var directory), so it never touches development data. Prints figures; it asserts nothing.
+Uses a database of its own (PostgreSQL: the one DATABASE_URL names when that is a bench's, `assent_bench*`,
+otherwise `assent_bench`, dropped and created; SQLite: a file in the var directory), so it never
+touches development data and two runs can each have their own. Prints figures; it asserts nothing.
 """
 
 import argparse
@@ -31,9 +32,12 @@ def _database_prepare() -> str:
     url = os.environ.get("DATABASE_URL", "")
     if url.startswith(("postgres", "pgsql")):
         parsed = urlparse(url)
-        os.environ["DATABASE_URL"] = urlunparse(parsed._replace(path=f"/{BENCH_DB}"))
+        # The database is dropped first, so only ever one whose name says it belongs to a bench.
+        name = parsed.path.lstrip("/")
+        name = name if name.startswith(BENCH_DB) else BENCH_DB
+        os.environ["DATABASE_URL"] = urlunparse(parsed._replace(path=f"/{name}"))
         database_ensure(os.environ["DATABASE_URL"], fresh=True)
-        return f"PostgreSQL ({parsed.hostname}/{BENCH_DB})"
+        return f"PostgreSQL ({parsed.hostname}/{name})"
     var_dir = Path(os.environ.get("ASSENT_VAR_DIR", Path(__file__).resolve().parents[1] / "var"))
     var_dir.mkdir(parents=True, exist_ok=True)
     path = var_dir / "bench-ledger.sqlite3"

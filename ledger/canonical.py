@@ -25,11 +25,9 @@ def canonical_json(value: Any) -> bytes:
     return json.dumps(value, sort_keys=True, separators=(",", ":"), ensure_ascii=False).encode()
 
 
-def _string(value: str) -> str:
-    """Return a JSON string literal exactly as json.dumps(ensure_ascii=False) writes it."""
-    if value.isprintable() and '"' not in value and "\\" not in value:
-        return f'"{value}"'
-    return json.dumps(value, ensure_ascii=False)
+def _escaped(value: str) -> str:
+    """Return the inside of a JSON string literal exactly as json.dumps(ensure_ascii=False) writes it."""
+    return json.dumps(value, ensure_ascii=False)[1:-1]
 
 
 def event_text_bytes(
@@ -53,15 +51,23 @@ def event_text_bytes(
     idempotency_key: str,
 ) -> bytes:
     """Return the canonical JSON of one event whose ids and timestamps are already canonical text."""
-    # Keys in sorted order. Ids, hashes and timestamps are generated, never typed, so they need no escaping.
+    # Ids, hashes and timestamps are generated, never typed, so they need no escaping. The typed
+    # strings nearly never do either: one check of them all together (printable, no quote, no
+    # backslash: then json.dumps leaves every one as it is) instead of one per string.
+    typed = banner_version + idempotency_key + jurisdiction + kind + locale + method + purpose + site + source
+    if not typed.isprintable() or '"' in typed or "\\" in typed:
+        banner_version, idempotency_key, jurisdiction, kind, locale, method, purpose, site, source = map(
+            _escaped, (banner_version, idempotency_key, jurisdiction, kind, locale, method, purpose, site, source)
+        )
     expires = "null" if expires_at is None else f'"{expires_at}"'
+    # Keys in sorted order.
     return (
-        f'{{"banner_version":{_string(banner_version)},"event":"{event_id}","evidence":"{evidence_hash}",'
+        f'{{"banner_version":"{banner_version}","event":"{event_id}","evidence":"{evidence_hash}",'
         f'"expires_at":{expires},"granted":{"true" if granted else "false"},'
-        f'"idempotency_key":{_string(idempotency_key)},"jurisdiction":{_string(jurisdiction)},'
-        f'"kind":{_string(kind)},"locale":{_string(locale)},"method":{_string(method)},'
-        f'"occurred_at":"{occurred_at}","purpose":{_string(purpose)},"receipt":"{receipt_id}",'
-        f'"recorded_at":"{recorded_at}","site":{_string(site)},"source":{_string(source)},'
+        f'"idempotency_key":"{idempotency_key}","jurisdiction":"{jurisdiction}",'
+        f'"kind":"{kind}","locale":"{locale}","method":"{method}",'
+        f'"occurred_at":"{occurred_at}","purpose":"{purpose}","receipt":"{receipt_id}",'
+        f'"recorded_at":"{recorded_at}","site":"{site}","source":"{source}",'
         f'"subject":"{subject_key}","v":{FORMAT_VERSION}}}'
     ).encode()
 

@@ -29,6 +29,14 @@ from ledger.tree import consistency_proof, frontier, root_at, tree_size
 logger = logging.getLogger(__name__)
 
 BATCH_SIZE = 20_000
+# Gives the first waiting events, in id order, the leaves after the last one, in the database: their
+# ids and hashes never travel to Python and back. Returns each new leaf's index and hash.
+_LEAVES_ADD = """
+    INSERT INTO ledger_leaf (event_id, log_id, "index", hash)
+    SELECT event_id, log_id, %s + row_number() OVER (ORDER BY event_id) - 1, leaf_hash
+    FROM (SELECT event_id, log_id, leaf_hash FROM ledger_pendingleaf WHERE log_id = %s ORDER BY event_id LIMIT %s) batch
+    RETURNING "index", hash
+"""
 # Removes from the queue exactly the events this batch gave leaves to (not every id below some bound:
 # a smaller id may have committed meanwhile and still be waiting).
 _PENDING_DONE = """
@@ -60,27 +68,28 @@ def _batch_integrate(log: Log) -> int | None:
     with transaction.atomic():
         if not _lock(log, wait=False):
             return None
-        pending = list(
-            PendingLeaf.objects.filter(log=log).order_by("event_id").values_list("event_id", "leaf_hash")[:BATCH_SIZE]
-        )
-        if not pending:
-            return 0
         size = tree_size(log.id)
+        with connection.cursor() as cursor:
+            cursor.execute(_LEAVES_ADD, [size, log.id, BATCH_SIZE])
+            added = cursor.fetchall()
+        if not added:
+            return 0
+        # RETURNING promises no order: put each hash at its place.
+        hashes: list[bytes] = [b""] * len(added)
+        for index, digest in added:
+            hashes[index - size] = bytes(digest)
         builder = merkle.TreeBuilder(size, frontier(log.id, size))
-        leaves: list[tuple[Any, ...]] = []
         nodes: list[tuple[Any, ...]] = []
 
         def node_keep(level: int, index: int, digest: bytes) -> None:
             nodes.append((log.id, level, index, digest))
 
-        for event_id, digest in pending:
-            leaves.append((event_id, log.id, builder.size, bytes(digest)))
-            builder.append(bytes(digest), node_keep)
-        rows_insert(Insert(Leaf, ("event", "log", "index", "hash"), leaves))
+        for digest in hashes:
+            builder.append(digest, node_keep)
         rows_insert(Insert(Node, ("log", "level", "index", "hash"), nodes))
         with connection.cursor() as cursor:
             cursor.execute(_PENDING_DONE, [log.id, size])
-        return len(pending)
+        return len(added)
 
 
 def log_integrate(*, site: str, checkpoint_force: bool = False) -> int:

@@ -6,9 +6,10 @@ into a Python object only to format it back.
 """
 
 from collections.abc import Iterator
+from contextlib import AbstractContextManager, nullcontext
 from typing import Any
 
-from django.db import connection
+from django.db import connection, transaction
 
 from ledger.canonical import event_text_bytes
 
@@ -26,10 +27,20 @@ _EVENT_SELECT = """
     SELECT l."index", l.hash, {id}, e.subject_key, e.purpose, e.granted, e.kind, e.source, e.method,
            e.banner_version, e.jurisdiction, e.locale, {occurred_at}, {recorded_at}, {expires_at}, {receipt},
            e.evidence_hash, e.idempotency_key
-    FROM ledger_leaf l JOIN ledger_event e ON e.id = l.event_id
-    WHERE l.log_id = %s AND l."index" < %s
+    FROM {source}
     ORDER BY l."index"
 """
+_EVENT_SOURCE = {
+    # The leaves in order, then each one's event by its key, so rows stream in the order they are
+    # read. A plain join lets the planner hash the two tables and sort the wide joined rows (on
+    # disk beyond a few thousand), or, without statistics on freshly written leaves, sort them after
+    # a nested loop; OFFSET 0 keeps the lateral lookup from being flattened back into such a join.
+    "postgresql": """
+        (SELECT "index", hash, event_id FROM ledger_leaf WHERE log_id = %s AND "index" < %s ORDER BY "index") l
+        CROSS JOIN LATERAL (SELECT * FROM ledger_event WHERE id = l.event_id OFFSET 0) e
+    """,
+    "sqlite": 'ledger_leaf l JOIN ledger_event e ON e.id = l.event_id WHERE l.log_id = %s AND l."index" < %s',
+}
 _NODE_SELECT = """
     SELECT level, "index", hash FROM ledger_node
     WHERE log_id = %s AND (("index" + 1) << level) <= %s
@@ -38,9 +49,10 @@ _NODE_SELECT = """
 
 
 def _leaves_sql() -> str:
-    formats = _EVENT_TEXT["postgresql" if connection.vendor == "postgresql" else "sqlite"]
-    uuid, time = formats["uuid"], formats["time"]
+    vendor = "postgresql" if connection.vendor == "postgresql" else "sqlite"
+    uuid, time = _EVENT_TEXT[vendor]["uuid"], _EVENT_TEXT[vendor]["time"]
     return _EVENT_SELECT.format(
+        source=_EVENT_SOURCE[vendor],
         id=uuid.format("e.id"),
         receipt=uuid.format("e.receipt_id"),
         occurred_at=time.format("e.occurred_at"),
@@ -57,6 +69,16 @@ def _sqlite_uuid(value: str) -> str:
 def _sqlite_time(value: str) -> str:
     """Return a timestamp SQLite stores as 'YYYY-MM-DD HH:MM:SS[.ffffff]' (UTC) in canonical form."""
     return f"{value[:10]}T{value[11:19]}{value[19:] or '.000000'}Z"
+
+
+def reading() -> AbstractContextManager[Any]:
+    """Return the context to read streams in, so their rows flow as they are fetched.
+
+    A PostgreSQL server-side cursor opened outside a transaction is WITH HOLD: the server runs the
+    whole query into a temporary store (on disk for a large log) before the first row. Inside one it
+    streams. SQLite's cursors stream anyway, and its transactions would take the write lock.
+    """
+    return transaction.atomic() if connection.vendor == "postgresql" else nullcontext()
 
 
 def _rows(sql: str, params: list[Any]) -> Iterator[tuple[Any, ...]]:

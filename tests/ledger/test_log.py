@@ -6,7 +6,7 @@ import pytest
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 from django.utils import timezone
 
-from ledger import merkle, selectors, services, tasks
+from ledger import integrator, merkle, selectors, services, tasks
 from ledger.errors import ProofUnavailable
 from ledger.keys import public_keys, verification_keys
 from ledger.models import Checkpoint, Event, Leaf, Node, PendingLeaf
@@ -28,6 +28,25 @@ def test_integration_gives_every_waiting_event_one_contiguous_leaf(append: Appen
     _subjects(append, 3)
     assert services.log_integrate(site=SITE) == 6
     assert sorted(Leaf.objects.values_list("index", flat=True)) == list(range(16))
+
+
+def test_integration_in_small_batches_gives_leaves_in_event_id_order_with_the_queued_hashes(
+    append: Append, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(integrator, "BATCH_SIZE", 3)
+    _subjects(append, 4)
+    queued = dict(PendingLeaf.objects.values_list("event_id", "leaf_hash"))
+    assert services.log_integrate(site=SITE) == 8
+    leaves = list(Leaf.objects.order_by("index").values_list("index", "event_id", "hash"))
+    assert [index for index, _, _ in leaves] == list(range(8))
+    assert [event_id for _, event_id, _ in leaves] == sorted(queued)
+    assert [bytes(digest) for _, _, digest in leaves] == [bytes(queued[event_id]) for event_id in sorted(queued)]
+    builder, nodes = merkle.TreeBuilder(), []
+    for _, _, digest in leaves:
+        builder.append(bytes(digest), lambda level, index, node: nodes.append((level, index, node)))
+    assert sorted(nodes) == sorted(
+        (level, index, bytes(digest)) for level, index, digest in Node.objects.values_list("level", "index", "hash")
+    )
 
 
 def test_integration_stores_every_complete_subtree_once(append: Append) -> None:

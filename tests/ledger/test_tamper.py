@@ -127,6 +127,18 @@ def test_a_deleted_event_leaves_a_gap_that_is_named(committed: Append) -> None:
     assert _failure() == f"site {SITE}: event {events[5]}: leaves 4-4 are missing: the log jumps to leaf 5 here"
 
 
+def test_an_event_deleted_under_its_leaf_leaves_a_gap_that_is_named(committed: Append) -> None:
+    # Nothing in the database ties a leaf to its event (the integrator's commit would pay for it), so
+    # verification is what notices a leaf whose event is gone, in the middle of the log or at its end.
+    events = _log(committed)
+    triggers_drop()
+    _sql("DELETE FROM ledger_event WHERE id = %s", [_uuid_param(events[15])])
+    assert Leaf.objects.filter(event_id=events[15]).exists()
+    assert _failure() == f"site {SITE}: leaves 15-15 are missing at the end of the log"
+    _sql("DELETE FROM ledger_event WHERE id = %s", [_uuid_param(events[4])])
+    assert _failure() == f"site {SITE}: event {events[5]}: leaves 4-4 are missing: the log jumps to leaf 5 here"
+
+
 def test_a_deleted_event_with_the_log_renumbered_breaks_the_signed_root(committed: Append) -> None:
     events = _log(committed)
     triggers_drop()
