@@ -9,12 +9,14 @@ import uuid
 from collections.abc import Collection
 from dataclasses import asdict, dataclass
 from datetime import UTC, datetime
+from functools import cache
+from types import ModuleType
 from typing import Any
 
 from django.db.models import Count, Q
 from django.utils import timezone
 
-from ledger import merkle
+from ledger import backends, merkle
 from ledger.bundle import receipt_bundle as receipt_bundle  # the portable proof of one receipt
 from ledger.canonical import timestamp
 from ledger.errors import ProofUnavailable
@@ -22,7 +24,8 @@ from ledger.keys import PublicKey
 from ledger.keys import public_keys as _public_keys
 from ledger.logs import key_of, log_find
 from ledger.models import Checkpoint, Event, Leaf, Log, PendingLeaf, State
-from ledger.projection import FOLD_COLUMNS, StateRow, state_fold
+from ledger.projection import FOLD_COLUMNS, STATE_COLUMNS, StateRow, state_fold
+from ledger.rows import fetch
 from ledger.tree import consistency_proof, inclusion_proof, root_at, tree_size
 
 _EVENT_FIELDS = (
@@ -42,7 +45,7 @@ _EVENT_FIELDS = (
     "expires_at",
 )
 EARLIEST_CURSOR = datetime(2000, 1, 1, tzinfo=UTC)
-_STATE_FIELDS = ("purpose", "granted", "kind", "source", "since", "expires_at", "event_id", "receipt_id")
+_STATE_FIELDS = tuple(STATE_COLUMNS.split(", "))
 
 
 def _json(value: Any) -> Any:
@@ -130,6 +133,39 @@ def event_jurisdictions(*, site: str, event_ids: Collection[str]) -> dict[str, s
         return {}
     rows = Event.objects.filter(log_id=log.id, id__in=list(event_ids)).values_list("id", "jurisdiction")
     return {str(event_id): jurisdiction for event_id, jurisdiction in rows}
+
+
+@cache
+def _state_with_jurisdictions(backend: ModuleType) -> str:
+    """Return the statement reading a subject's state rows and the jurisdiction of each one's deciding event.
+
+    An outer join: a state never vanishes from the answer for want of its event.
+    """
+    columns = ", ".join(f"s.{column}" for column in _STATE_FIELDS)
+    return (
+        f"SELECT {columns}, e.jurisdiction FROM ledger_state s"  # noqa: S608 (names only, no values)
+        f" LEFT JOIN ledger_event e ON e.log_id = s.log_id AND e.id = {backend.STATE_EVENT_ID}"
+        " WHERE s.log_id = %s AND s.subject_key = %s"
+    )
+
+
+def subject_state_with_jurisdictions(*, site: str, subject: str) -> tuple[dict[str, StateRow], dict[str, str]]:
+    """Return what subject_state() and event_jurisdictions() of its events return, read in one statement.
+
+    Raw SQL of a fixed shape: a subject lookup runs it on every request, and the ORM would compile it each time.
+    """
+    found = _subject(site, subject)
+    if found is None:
+        return {}, {}
+    log, key = found
+    backend = backends.current()
+    states: dict[str, StateRow] = {}
+    jurisdictions: dict[str, str] = {}
+    for *columns, jurisdiction in fetch(_state_with_jurisdictions(backend), [log.id, key]):
+        row = backend.state_row(columns)
+        states[row.purpose] = row
+        jurisdictions[row.event_id] = jurisdiction or ""
+    return states, jurisdictions
 
 
 def subject_state_at(*, site: str, subject: str, at: datetime) -> dict[str, StateRow]:

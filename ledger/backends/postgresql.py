@@ -8,12 +8,13 @@ from typing import Any
 from django.db import connection
 from psycopg.adapt import Transformer
 
-from ledger.projection import StateRow
+from ledger.projection import STATE_COLUMNS, StateRow
 
-STATE_SELECT = (
-    "SELECT purpose, granted, kind, source, since, expires_at, event_id, receipt_id"
-    " FROM ledger_state WHERE log_id = %s AND subject_key = %s FOR UPDATE"
-)
+STATE_SELECT = f"SELECT {STATE_COLUMNS} FROM ledger_state WHERE log_id = %s AND subject_key = %s FOR UPDATE"  # noqa: S608
+
+
+# A state row's event id, comparable with its event's id as stored (both are uuid columns here).
+STATE_EVENT_ID = "s.event_id"
 
 
 def adapt(value: Any) -> Any:
@@ -21,15 +22,18 @@ def adapt(value: Any) -> Any:
     return json.dumps(value) if isinstance(value, dict) else value
 
 
+def state_row(row: Sequence[Any]) -> StateRow:
+    """Return a row read with STATE_COLUMNS as a StateRow (psycopg has converted its values already)."""
+    purpose, granted, kind, source, since, expires_at, event_id, receipt_id = row
+    return StateRow(purpose, granted, kind, source, since, expires_at, str(event_id), str(receipt_id))
+
+
 def states_locked(log_id: int, key: str) -> dict[str, StateRow]:
     """Return the subject's state rows by purpose, locked (FOR UPDATE) until the transaction ends."""
     with connection.cursor() as cursor:
         cursor.execute(STATE_SELECT, [log_id, key])
         rows = cursor.fetchall()
-    return {
-        purpose: StateRow(purpose, granted, kind, source, since, expires_at, str(event_id), str(receipt_id))
-        for purpose, granted, kind, source, since, expires_at, event_id, receipt_id in rows
-    }
+    return {row[0]: state_row(row) for row in rows}
 
 
 @lru_cache(maxsize=256)

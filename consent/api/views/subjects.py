@@ -99,9 +99,11 @@ def rendered(value: Any) -> Any:
     return value
 
 
-def state_as_dict(rows: Any, *, at: datetime, site: str) -> dict[str, dict[str, Any]]:
-    """Render the ledger's state rows per purpose for the API, granted as of a moment (granted_now)."""
-    regulations = ledger_selectors.event_jurisdictions(site=site, event_ids=[row.event_id for row in rows.values()])
+def state_as_dict(rows: Any, regulations: dict[str, str], *, at: datetime) -> dict[str, dict[str, Any]]:
+    """Render the ledger's state rows per purpose for the API, granted as of a moment (granted_now).
+
+    `regulations` are the jurisdictions of the rows' deciding events, by event id.
+    """
     return states_nest(
         {
             purpose: {
@@ -186,10 +188,14 @@ class SubjectStateView(SiteApiView):
         self.personal_data_read("subject_state", found)
         at: datetime | None = given.get("at")
         if at is None:
-            rows = ledger_selectors.subject_state(site=self.site.key, subject=found.pseudonym)
+            rows, regulations = ledger_selectors.subject_state_with_jurisdictions(
+                site=self.site.key, subject=found.pseudonym
+            )
         else:
             rows = ledger_selectors.subject_state_at(site=self.site.key, subject=found.pseudonym, at=at)
-        purposes = state_as_dict(rows, at=at or timezone.now(), site=self.site.key)
+            event_ids = [row.event_id for row in rows.values()]
+            regulations = ledger_selectors.event_jurisdictions(site=self.site.key, event_ids=event_ids)
+        purposes = state_as_dict(rows, regulations, at=at or timezone.now())
         body = rendered({"subject": subject, "at": at, "purposes": purposes})
         etag = '"' + hashlib.sha256(canonical_json(body)).hexdigest()[:32] + '"'
         if etag in {tag.strip() for tag in request.headers.get("If-None-Match", "").split(",")}:
