@@ -10,6 +10,7 @@ from django.db.models.functions import TruncDate
 from consent.api.models import ApiKey
 from consent.banner.declaration import vendor_entries
 from consent.banner.models import DailyCount
+from consent.edge.sites import site_for_read
 from consent.models import Purpose, Site, Subject
 from ledger.logs import log_find
 from ledger.models import Event
@@ -25,8 +26,9 @@ def site_for_key(*, api_key: ApiKey, site_key: str, site_ids: frozenset[int] | N
         site_ids = frozenset(
             ApiKey.sites.through.objects.filter(apikey_id=api_key.pk).values_list("site_id", flat=True)
         )
-    site = Site.objects.filter(key=site_key, organization_id=api_key.organization_id).first()
-    if site is None or (site_ids and site.pk not in site_ids):
+    # From memory while the site's generation holds: renaming, moving or deleting a site is seen at once.
+    site = site_for_read(site_key)
+    if site is None or site.organization_id != api_key.organization_id or (site_ids and site.pk not in site_ids):
         return None
     return site
 
