@@ -14,6 +14,7 @@ from consent.edge.sites import site_for_read
 from consent.models import Purpose, Site, Subject
 from ledger.logs import log_find
 from ledger.models import Event
+from ledger.rows import fetch
 
 
 def site_for_key(*, api_key: ApiKey, site_key: str, site_ids: frozenset[int] | None = None) -> Site | None:
@@ -46,12 +47,37 @@ def subject_match(*, site: Site, external_id: str, kind: str | None = None) -> S
     return found[0] if found else None
 
 
-def subject_find(*, site: Site, external_id: str, kind: str | None = None) -> Subject | None:
-    """Return the subject whose state answers for an id (subject_match, then a device's link to its user)."""
-    found = subject_match(site=site, external_id=external_id, kind=kind)
-    if found is None:
+@dataclass(frozen=True)
+class Decider:
+    """The subject whose state answers for an id: its pseudonym (the ledger's name) and its ledger key."""
+
+    pseudonym: str
+    ledger_key: str
+
+
+# The subjects an id names (one per kind at most) and, for a device linked to a user, the user.
+_DECIDERS = (
+    "SELECT s.kind, s.pseudonym, s.ledger_key, u.pseudonym, u.ledger_key"
+    " FROM consent_subject s LEFT JOIN consent_subject u ON u.id = s.linked_to_id"
+    " WHERE s.site_id = %s AND s.external_id = %s AND s.kind IN (%s, %s)"
+)
+
+
+def subject_find(*, site: Site, external_id: str, kind: str | None = None) -> Decider | None:
+    """Return who answers for an id: the subject subject_match() finds, or the user a device is linked to.
+
+    Raw SQL of a fixed shape: every lookup runs it, and the ORM would compile it and build models each time.
+    """
+    kinds = [kind, kind] if kind else KIND_ORDER
+    rows = fetch(_DECIDERS, [site.pk, external_id, *kinds])
+    if not rows:
         return None
-    return found.linked_to or found
+    _, pseudonym, ledger_key, user_pseudonym, user_ledger_key = min(
+        rows, key=lambda row: KIND_ORDER.index(Subject.Kind(row[0]))
+    )
+    if user_pseudonym is not None:
+        return Decider(user_pseudonym, user_ledger_key)
+    return Decider(pseudonym, ledger_key)
 
 
 def pseudonyms_by_external_id(*, site: Site, external_ids: list[str], kind: str | None = None) -> dict[str, str]:

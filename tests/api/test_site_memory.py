@@ -4,6 +4,7 @@ import pytest
 import redis
 from django.core.cache import cache
 from django.db import connection
+from django.test import override_settings
 from django.test.utils import CaptureQueriesContext
 
 from consent.edge.ratelimit import site_generation_key
@@ -80,6 +81,7 @@ def test_a_change_another_process_announced_in_redis_is_seen_by_the_next_request
     assert _get(api)[0].status_code == 404
 
 
+@override_settings(CACHES={"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}})
 def test_without_redis_every_request_reads_the_site(api, chosen):
     reads = [_get(api)[1] for _ in range(2)]
     assert [len(found) for found in reads] == [1, 1]

@@ -17,7 +17,7 @@ from consent.api.schema import ApiAutoSchema
 from consent.api.throttles import KeyRateThrottle
 from consent.dsr.services import access_log_record
 from consent.edge.address import client_address
-from consent.models import Site, Subject
+from consent.models import Site
 
 
 class ApiView(APIView):
@@ -51,12 +51,12 @@ class SiteApiView(ApiView):
             raise Http404
         self.site = site
 
-    def personal_data_read(self, action: str, subject: Subject | None = None) -> None:
+    def personal_data_read(self, action: str, ledger_key: str = "") -> None:
         """Log that this key read personal data (whose, by the subject's ledger key) to the access log."""
         access_log_record(
             actor=f"api-key:{self.api_key.prefix}",
             action=f"api_{action}",
-            subject_ref=f"subject:{subject.ledger_key}" if subject is not None else "",
+            subject_ref=f"subject:{ledger_key}" if ledger_key else "",
             site=self.site,
             ip=client_address(self.request._request),
         )

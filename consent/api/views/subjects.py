@@ -73,8 +73,8 @@ def kind_param(request: Request) -> str | None:
     return kind
 
 
-def subject_or_404(*, view: SiteApiView, external_id: str, kind: str | None = None) -> Subject:
-    """Return the subject on the view's site, or answer 404."""
+def subject_or_404(*, view: SiteApiView, external_id: str, kind: str | None = None) -> selectors.Decider:
+    """Return who answers for an id on the view's site, or answer 404."""
     subject = selectors.subject_find(site=view.site, external_id=external_id, kind=kind)
     if subject is None:
         raise Http404
@@ -185,7 +185,7 @@ class SubjectStateView(SiteApiView):
             params.is_valid(raise_exception=True)
             given = params.validated_data
         found = subject_or_404(view=self, external_id=subject, kind=given.get("kind"))
-        self.personal_data_read("subject_state", found)
+        self.personal_data_read("subject_state", found.ledger_key)
         at: datetime | None = given.get("at")
         if at is None:
             rows, regulations = ledger_selectors.subject_state_with_jurisdictions(
@@ -234,7 +234,7 @@ class SubjectEventsView(SiteApiView):
         params = self.InputSerializer(data=request.query_params)
         params.is_valid(raise_exception=True)
         found = subject_or_404(view=self, external_id=subject, kind=params.validated_data.get("kind"))
-        self.personal_data_read("subject_history", found)
+        self.personal_data_read("subject_history", found.ledger_key)
         rows = ledger_selectors.subject_events(
             site=self.site.key, subject=found.pseudonym, limit=params.validated_data["limit"]
         )
