@@ -49,6 +49,11 @@ def state_row(row: Sequence[Any]) -> StateRow:
     )
 
 
+def any_of(column: str, values: Sequence[Any]) -> tuple[str, list[Any]]:
+    """Return `column` is one of values (at least one), as SQL and its parameters: SQLite has no arrays."""
+    return f"{column} IN ({', '.join(['%s'] * len(values))})", list(values)
+
+
 def states_locked(log_id: int, key: str) -> dict[str, StateRow]:
     """Return the subject's state rows by purpose (SQLite's write lock is already held: no FOR UPDATE)."""
     with connection.cursor() as cursor:
