@@ -16,7 +16,6 @@ while the cache was down is read again soon even then.
 import logging
 import secrets
 from dataclasses import dataclass
-from typing import Any
 
 from django.core.cache import cache, caches
 from django.core.cache.backends.redis import RedisCache
@@ -24,7 +23,7 @@ from django.db import transaction
 
 from consent.api.models import ApiKey
 from consent.edge.memory import Remembered
-from consent.edge.ratelimit import CACHE_ERRORS
+from consent.edge.ratelimit import CACHE_ERRORS, redis_client
 
 logger = logging.getLogger(__name__)
 
@@ -50,17 +49,9 @@ def _token_read() -> int | None:
     if not isinstance(backend, RedisCache):
         token = cache.get(GENERATION_KEY)
         return token if isinstance(token, int) else None
-    # Django's cache makes a new Redis client object (hundreds of callbacks set up) on every call;
-    # this read happens on every request, so one client is kept per process, as its pool already is.
-    client = _clients.get(id(backend))
-    if client is None:
-        client = _clients[id(backend)] = backend._cache.get_client(GENERATION_KEY, write=True)
-    raw = client.get(backend.make_and_validate_key(GENERATION_KEY))
+    raw = redis_client(backend).get(backend.make_and_validate_key(GENERATION_KEY))
     # An integer is stored unpickled, as plain digits; anything else is no token of ours.
     return int(raw) if raw is not None and raw.isdigit() else None
-
-
-_clients: dict[int, Any] = {}
 
 
 def generation_current() -> int | None:

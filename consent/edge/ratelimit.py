@@ -7,6 +7,7 @@ import logging
 import secrets
 import threading
 import time
+import weakref
 from collections.abc import Callable
 from dataclasses import dataclass
 from functools import wraps
@@ -57,6 +58,21 @@ class _LocalWindows:
 
 _local = _LocalWindows()
 
+# One Redis client per cache backend for this process, dropped with the backend (tests replace it).
+_clients: "weakref.WeakKeyDictionary[RedisCache, Any]" = weakref.WeakKeyDictionary()
+
+
+def redis_client(backend: RedisCache) -> Any:
+    """Return this process's client for the cache's Redis (the primary, where writes go).
+
+    Django's cache makes a new client object (hundreds of callbacks set up) on every call; the edge
+    talks to Redis on every request, so one is kept per backend, as its connection pool already is.
+    """
+    client = _clients.get(backend)
+    if client is None:
+        client = _clients[backend] = backend._cache.get_client(write=True)
+    return client
+
 
 def _shared_hit(counter: str, window: int) -> int:
     """Count one hit in the shared cache and return the window's count so far."""
@@ -77,7 +93,7 @@ def _redis_hit(backend: RedisCache, counter: str, window: int) -> int:
     as the plain integer the cache itself would store, so cache.get() still reads it.
     """
     key = backend.make_and_validate_key(counter)
-    pipe = backend._cache.get_client(key, write=True).pipeline(transaction=False)
+    pipe = redis_client(backend).pipeline(transaction=False)
     pipe.set(key, 0, ex=window * 2, nx=True)
     pipe.incr(key)
     return int(pipe.execute()[1])
@@ -164,7 +180,7 @@ class WriteCharge:
         assert isinstance(backend, RedisCache)
         key = backend.make_and_validate_key(self._site_counter)
         try:
-            backend._cache.get_client(key, write=True).decr(key)
+            redis_client(backend).decr(key)
         except CACHE_ERRORS:
             logger.warning("rate limit cache unreachable; a refused write stays counted", exc_info=True)
 
@@ -185,7 +201,7 @@ def write_charge(request: HttpRequest, *, scope: str, site_key: str) -> WriteCha
     try:
         keys = [backend.make_and_validate_key(name) for name in (client_counter, site_counter)]
         generation_key = backend.make_and_validate_key(site_generation_key(site_key))
-        pipe = backend._cache.get_client(keys[0], write=True).pipeline(transaction=False)
+        pipe = redis_client(backend).pipeline(transaction=False)
         for key in keys:
             pipe.set(key, 0, ex=window * 2, nx=True)
             pipe.incr(key)

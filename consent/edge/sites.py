@@ -32,7 +32,7 @@ from django.db import transaction
 from django.db.models.signals import post_delete, post_save, pre_save
 
 from consent.edge.memory import Remembered
-from consent.edge.ratelimit import CACHE_ERRORS, GENERATION_TIMEOUT, site_generation_key
+from consent.edge.ratelimit import CACHE_ERRORS, GENERATION_TIMEOUT, redis_client, site_generation_key
 from consent.hooks.models import Destination
 from consent.hooks.services import ACTIVE_DESTINATIONS
 from consent.models import BannerVersion, Organization, Purpose, Site
@@ -89,7 +89,7 @@ def generation_read(key: str) -> str | None:
         return None
     name = backend.make_and_validate_key(site_generation_key(key))
     try:
-        pipe = backend._cache.get_client(name, write=True).pipeline(transaction=False)
+        pipe = redis_client(backend).pipeline(transaction=False)
         pipe.set(name, secrets.token_hex(8), ex=GENERATION_TIMEOUT, nx=True)
         pipe.get(name)
         generation = pipe.execute()[1]
@@ -112,7 +112,7 @@ def _bump_now(keys: Iterable[str]) -> None:
     if not names:
         return
     try:
-        pipe = backend._cache.get_client(names[0], write=True).pipeline(transaction=False)
+        pipe = redis_client(backend).pipeline(transaction=False)
         for name in names:
             pipe.set(name, secrets.token_hex(8), ex=GENERATION_TIMEOUT)
         pipe.execute()
