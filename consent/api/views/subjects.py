@@ -1,15 +1,16 @@
 """One subject: its current (or past) state per purpose, and its history."""
 
 import hashlib
-from datetime import datetime
+from datetime import datetime, tzinfo
 from typing import Any
 
 from django.http import Http404
 from django.utils import timezone
 from drf_spectacular.utils import OpenApiExample, OpenApiParameter, extend_schema
-from rest_framework import serializers
+from rest_framework import ISO_8601, serializers
 from rest_framework.request import Request
 from rest_framework.response import Response
+from rest_framework.settings import api_settings
 
 from consent.api import selectors
 from consent.api.models import Scope
@@ -90,12 +91,22 @@ def rendered(value: Any) -> Any:
     A serializer deep-copies its declared fields each time it is made; on a read this hot, that costs
     more than the state query. The OutputSerializer stays the schema of record.
     """
+    zone = _WHEN.default_timezone() if api_settings.DATETIME_FORMAT == ISO_8601 else None
+    return _rendered(value, zone)
+
+
+def _rendered(value: Any, zone: tzinfo | None) -> Any:
     if isinstance(value, datetime):
+        if zone is not None and value.utcoffset() is not None:
+            # DateTimeField.to_representation's own steps for an aware datetime, the current time zone
+            # looked up once per body rather than per value (an audience page holds ten thousand).
+            text = value.astimezone(zone).isoformat()
+            return text[:-6] + "Z" if text.endswith("+00:00") else text
         return _WHEN.to_representation(value)
     if isinstance(value, dict):
-        return {key: rendered(item) for key, item in value.items()}
+        return {key: _rendered(item, zone) for key, item in value.items()}
     if isinstance(value, list | tuple):
-        return [rendered(item) for item in value]
+        return [_rendered(item, zone) for item in value]
     return value
 
 
