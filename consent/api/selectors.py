@@ -17,18 +17,21 @@ from ledger.models import Event
 from ledger.rows import any_of, fetch
 
 
-def site_for_key(*, api_key: ApiKey, site_key: str, site_ids: frozenset[int] | None = None) -> Site | None:
+def site_for_key(
+    *, api_key: ApiKey, site_key: str, site_ids: frozenset[int] | None = None, generation: str | None = None
+) -> Site | None:
     """Return the site when the key's organization owns it and the key is not limited away from it.
 
     `site_ids` are the sites the key is limited to (empty: none, every site), when the caller has them
-    already (authentication reads them with the key); without them they are read here.
+    already (authentication reads them with the key); without them they are read here. `generation`
+    is the site's token, read before this call (None: the site is read from the database).
     """
     if site_ids is None:
         site_ids = frozenset(
             ApiKey.sites.through.objects.filter(apikey_id=api_key.pk).values_list("site_id", flat=True)
         )
     # From memory while the site's generation holds: renaming, moving or deleting a site is seen at once.
-    site = site_for_read(site_key)
+    site = site_for_read(site_key, generation=generation)
     if site is None or site.organization_id != api_key.organization_id or (site_ids and site.pk not in site_ids):
         return None
     return site

@@ -8,7 +8,7 @@ import secrets
 import threading
 import time
 import weakref
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from functools import wraps
 from typing import Any
@@ -87,16 +87,35 @@ def _shared_hit(counter: str, window: int) -> int:
 
 
 def _redis_hit(backend: RedisCache, counter: str, window: int) -> int:
-    """Count one hit in one round trip: create the counter with its expiry if new, then INCR it.
+    """Count one hit in one round trip."""
+    return _redis_charge(backend, [counter], window=window)[0][0]
 
-    Django's incr() asks EXISTS first, a second round trip on every request. The counter is stored
-    as the plain integer the cache itself would store, so cache.get() still reads it.
+
+def _redis_charge(
+    backend: RedisCache, counters: Sequence[str], *, window: int, generation_of: str | None = None
+) -> tuple[list[int], str | None]:
+    """Count one hit on each counter and read a site's generation, all in one round trip; return the counts and it.
+
+    Each counter is created with its expiry if new, then INCR'd (Django's incr() asks EXISTS first, a
+    second round trip); it is stored as the plain integer the cache itself would store, so cache.get()
+    still reads it. A site never changed since its generation expired (or Redis was emptied) gets a
+    fresh token here.
     """
-    key = backend.make_and_validate_key(counter)
     pipe = redis_client(backend).pipeline(transaction=False)
-    pipe.set(key, 0, ex=window * 2, nx=True)
-    pipe.incr(key)
-    return int(pipe.execute()[1])
+    for counter in counters:
+        key = backend.make_and_validate_key(counter)
+        pipe.set(key, 0, ex=window * 2, nx=True)
+        pipe.incr(key)
+    if generation_of is not None:
+        generation_key = backend.make_and_validate_key(site_generation_key(generation_of))
+        pipe.set(generation_key, secrets.token_hex(8), ex=GENERATION_TIMEOUT, nx=True)
+        pipe.get(generation_key)
+    answers = pipe.execute()
+    counts = [int(answers[2 * number + 1]) for number in range(len(counters))]
+    if generation_of is None:
+        return counts, None
+    generation = answers[-1]
+    return counts, generation.decode() if isinstance(generation, bytes) else generation
 
 
 def rate_limit_hit(*, key: str, limit: int, window: int = 60) -> int | None:
@@ -112,6 +131,26 @@ def rate_limit_hit(*, key: str, limit: int, window: int = 60) -> int | None:
     if count <= limit:
         return None
     return max(1, int((slot + 1) * window - now + 0.999))
+
+
+def rate_limit_hit_reading(*, key: str, limit: int, site_key: str | None) -> tuple[int | None, str | None]:
+    """Count one hit on key as rate_limit_hit() does and, on Redis, read a site's generation in the same round trip.
+
+    Returns the seconds to wait (None: go ahead) and the site's generation (None: not read, trust no memory).
+    """
+    backend = caches["default"]
+    if site_key is None or not isinstance(backend, RedisCache):
+        return rate_limit_hit(key=key, limit=limit), None
+    now = time.time()
+    window = 60
+    slot = int(now // window)
+    counter = f"rl:{key}:{slot}"
+    try:
+        (count,), generation = _redis_charge(backend, [counter], window=window, generation_of=site_key)
+    except CACHE_ERRORS:
+        logger.warning("rate limit cache unreachable; counting in this process", exc_info=True)
+        count, generation = _local.hit(f"{counter}:{window}", (slot + 1) * window, now), None
+    return _retry_after(count, limit, slot=slot, window=window, now=now), generation
 
 
 def limit_client(request: HttpRequest, *, scope: str, read: bool = False) -> JsonResponse | None:
@@ -199,24 +238,14 @@ def write_charge(request: HttpRequest, *, scope: str, site_key: str) -> WriteCha
         charge.client_refusal = limit_client(request, scope=scope)
         return charge
     try:
-        keys = [backend.make_and_validate_key(name) for name in (client_counter, site_counter)]
-        generation_key = backend.make_and_validate_key(site_generation_key(site_key))
-        pipe = redis_client(backend).pipeline(transaction=False)
-        for key in keys:
-            pipe.set(key, 0, ex=window * 2, nx=True)
-            pipe.incr(key)
-        # A site never changed since the key expired (or Redis was emptied) gets a fresh token here.
-        pipe.set(generation_key, secrets.token_hex(8), ex=GENERATION_TIMEOUT, nx=True)
-        pipe.get(generation_key)
-        answers = pipe.execute()
+        counts, charge.generation = _redis_charge(
+            backend, [client_counter, site_counter], window=window, generation_of=site_key
+        )
     except CACHE_ERRORS:
         logger.warning("rate limit cache unreachable; counting in this process", exc_info=True)
         client_count = _local.hit(f"{client_counter}:{window}", (slot + 1) * window, now)
     else:
-        client_count = int(answers[1])
-        charge.site_count = int(answers[3])
-        generation = answers[5]
-        charge.generation = generation.decode() if isinstance(generation, bytes) else generation
+        client_count, charge.site_count = counts
     if retry_after := _retry_after(client_count, limit, slot=slot, window=window, now=now):
         charge.client_refusal = too_many(retry_after)
     return charge

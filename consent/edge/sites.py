@@ -7,8 +7,8 @@ receivers below). Admission reads the token in the same round trip as the rate l
 token; otherwise it reads the database and remembers the answer under the token it read *before*
 that read. So a copy can only be served if no change committed after it was loaded: a change bumps
 the token after its commit, and every later request sees the new token and reads again. The
-marketer API reads the same token on its own (`site_for_read`, one pipelined round trip) before it
-uses a copy for a key's request.
+marketer API reads the same token in the round trip that counts the key's hit
+(`ratelimit.rate_limit_hit_reading`) and passes it to `site_for_read`.
 
 Nothing is remembered when the generation cannot be read (no Redis, or Redis down): then every
 request reads the database, as before. A bump that fails (Redis down at that moment) is logged, and
@@ -65,9 +65,12 @@ def site_for_write(key: str, *, generation: str | None) -> Site | None:
     return _site(key, generation=generation, destinations=generation is None)
 
 
-def site_for_read(key: str) -> Site | None:
-    """Return the site an API read names (a copy of its own), from memory while its generation holds."""
-    return _site(key, generation=generation_read(key), destinations=False)
+def site_for_read(key: str, *, generation: str | None) -> Site | None:
+    """Return the site an API request names (a copy of its own), from memory while its generation holds.
+
+    `generation` is the site's token read before this call; None means "do not trust memory".
+    """
+    return _site(key, generation=generation, destinations=False)
 
 
 def _site(key: str, *, generation: str | None, destinations: bool) -> Site | None:
@@ -80,23 +83,6 @@ def _site(key: str, *, generation: str | None, destinations: bool) -> Site | Non
         return site
     _remembered.keep(key, generation, site)
     return copy.copy(site)
-
-
-def generation_read(key: str) -> str | None:
-    """Return the site's generation (set now if it has none, as admission does); None without Redis or when down."""
-    backend = caches["default"]
-    if not isinstance(backend, RedisCache):
-        return None
-    name = backend.make_and_validate_key(site_generation_key(key))
-    try:
-        pipe = redis_client(backend).pipeline(transaction=False)
-        pipe.set(name, secrets.token_hex(8), ex=GENERATION_TIMEOUT, nx=True)
-        pipe.get(name)
-        generation = pipe.execute()[1]
-    except CACHE_ERRORS:
-        logger.warning("cache unreachable: the site is read from the database", exc_info=True)
-        return None
-    return generation.decode() if isinstance(generation, bytes) else generation
 
 
 def forget_all() -> None:

@@ -96,3 +96,22 @@ def test_a_site_remembered_for_one_organization_is_not_served_to_another(
     assert _get(api)[0].status_code == 200
     response = _get(outsider_api)[0]
     assert response.status_code == 404
+
+
+def test_a_lookup_asks_redis_only_for_the_key_generation_its_counter_and_the_site_generation(
+    own_redis,  # noqa: F811
+    api,
+    chosen,
+):
+    assert _get(api)[0].status_code == 200
+    server = redis.Redis(port=own_redis.port)
+    server.config_resetstat()
+    assert _get(api)[0].status_code == 200
+    stats = server.info("commandstats")
+    # GET for the key generation; SET NX + INCR(BY) for the key's counter and SET NX + GET for the
+    # site's generation, those four pipelined together.
+    assert {name: value["calls"] for name, value in stats.items() if "config" not in name} == {
+        "cmdstat_get": 2,
+        "cmdstat_set": 2,
+        "cmdstat_incrby": 1,
+    }
