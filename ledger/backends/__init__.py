@@ -1,11 +1,11 @@
-"""What differs between the databases on the write path, one module per backend.
+"""What differs between the databases on the ledger's hot paths, one module per backend.
 
 Each module offers the same seven things: `adapt` (a Python value as the ORM's fields would send it),
-`state_row` (a raw state row as the ORM would read it, for raw reads too), `STATE_EVENT_ID` (a state
-row's event id in SQL, comparable with the event's stored id), `any_of` (a column matching any of
-many values, in as few parameters as the database takes), `states_locked` (a
-subject's state rows, locked until the transaction ends), `statements_run` (several INSERTs in as few
-round trips as the database allows) and `rows_copy` (bulk loading).
+`state_row` (a raw state row as the ORM would read it), `STATE_EVENT_ID` (a state row's event id in
+SQL, comparable with the event's stored id), `any_of` (a column matching any of many values, in as
+few parameters as the database takes), `states_locked` (a subject's state rows, locked until the
+transaction ends), `statements_run` (several INSERTs in as few round trips as the database allows)
+and `rows_copy` (bulk loading).
 """
 
 from types import ModuleType
