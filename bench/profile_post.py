@@ -83,6 +83,8 @@ def main() -> None:
         post(20)
     # Read now: the next request's request_started signal empties the log the context reads from.
     statements = list(captured.captured_queries)
+    if os.environ.get("PROFILE_DUMP_SQL"):
+        Path(os.environ["PROFILE_DUMP_SQL"]).write_text("\n;\n".join(q["sql"] for q in statements))
     # Where a choice waits: each statement's round trip (and COMMIT's) timed over 100 choices.
     waits: dict[str, list[float]] = {}
 

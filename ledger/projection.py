@@ -7,12 +7,25 @@ from typing import Any
 
 from ledger.record import EVENT_COLUMNS, EventRecord, record_bytes
 
-__all__ = ["EVENT_COLUMNS", "FOLD_COLUMNS", "StateRow", "event_row_bytes", "state_fold", "state_next", "state_step"]
+__all__ = [
+    "EVENT_COLUMNS",
+    "FOLD_COLUMNS",
+    "STATE_COLUMNS",
+    "StateRow",
+    "event_row_bytes",
+    "state_fold",
+    "state_next",
+    "state_step",
+]
 
 
 def event_row_bytes(site: str, row: tuple[Any, ...]) -> bytes:
     """Return the canonical bytes of an event row read with EVENT_COLUMNS."""
     return record_bytes(site, EventRecord.from_row(row))
+
+
+# The columns of a state row in StateRow's order, as raw reads select them.
+STATE_COLUMNS = "purpose, granted, kind, source, since, expires_at, event_id, receipt_id"
 
 
 @dataclass(frozen=True)

@@ -79,6 +79,12 @@ def fetch(sql: str, params: Sequence[Any], *, prepared: bool = False) -> list[tu
         return list(cursor.fetchall()) if cursor.description else []
 
 
+def any_of(column: str, values: Sequence[Any]) -> tuple[str, list[Any]]:
+    """Return a condition that `column` is one of values (at least one) and its parameters, for raw reads."""
+    condition: tuple[str, list[Any]] = backends.current().any_of(column, values)
+    return condition
+
+
 def inserts_run(inserts: Iterable[Insert], savepoint: Any = None) -> None:
     """Run several inserts: one statement on PostgreSQL, one per table elsewhere (releasing an append's savepoint)."""
     statements = [_statement(insert, insert.rows) for insert in inserts if insert.rows]

@@ -9,12 +9,14 @@ import uuid
 from collections.abc import Collection
 from dataclasses import asdict, dataclass
 from datetime import UTC, datetime
+from functools import cache
+from types import ModuleType
 from typing import Any
 
 from django.db.models import Count, Q
 from django.utils import timezone
 
-from ledger import merkle
+from ledger import backends, merkle
 from ledger.bundle import receipt_bundle as receipt_bundle  # the portable proof of one receipt
 from ledger.canonical import timestamp
 from ledger.errors import ProofUnavailable
@@ -22,7 +24,8 @@ from ledger.keys import PublicKey
 from ledger.keys import public_keys as _public_keys
 from ledger.logs import key_of, log_find
 from ledger.models import Checkpoint, Event, Leaf, Log, PendingLeaf, State
-from ledger.projection import FOLD_COLUMNS, StateRow, state_fold
+from ledger.projection import FOLD_COLUMNS, STATE_COLUMNS, StateRow, state_fold
+from ledger.rows import any_of, fetch
 from ledger.tree import consistency_proof, inclusion_proof, root_at, tree_size
 
 _EVENT_FIELDS = (
@@ -42,7 +45,7 @@ _EVENT_FIELDS = (
     "expires_at",
 )
 EARLIEST_CURSOR = datetime(2000, 1, 1, tzinfo=UTC)
-_STATE_FIELDS = ("purpose", "granted", "kind", "source", "since", "expires_at", "event_id", "receipt_id")
+_STATE_FIELDS = tuple(STATE_COLUMNS.split(", "))
 
 
 def _json(value: Any) -> Any:
@@ -103,6 +106,10 @@ def granted_now_q(now: datetime) -> Q:
     return Q(granted=True) & (Q(expires_at__isnull=True) | Q(expires_at__gt=now))
 
 
+# granted_now() in raw SQL over a state row; its one parameter is the moment.
+GRANTED_NOW_SQL = "granted AND (expires_at IS NULL OR expires_at > %s)"
+
+
 def _state_row(row: tuple[Any, ...]) -> StateRow:
     purpose, granted, kind, source, since, expires_at, event_id, receipt_id = row
     return StateRow(purpose, granted, kind, source, since, expires_at, str(event_id), str(receipt_id))
@@ -130,6 +137,39 @@ def event_jurisdictions(*, site: str, event_ids: Collection[str]) -> dict[str, s
         return {}
     rows = Event.objects.filter(log_id=log.id, id__in=list(event_ids)).values_list("id", "jurisdiction")
     return {str(event_id): jurisdiction for event_id, jurisdiction in rows}
+
+
+@cache
+def _state_with_jurisdictions(backend: ModuleType) -> str:
+    """Return the statement reading a subject's state rows and the jurisdiction of each one's deciding event.
+
+    An outer join: a state never vanishes from the answer for want of its event.
+    """
+    columns = ", ".join(f"s.{column}" for column in _STATE_FIELDS)
+    return (
+        f"SELECT {columns}, e.jurisdiction FROM ledger_state s"  # noqa: S608 (names only, no values)
+        f" LEFT JOIN ledger_event e ON e.log_id = s.log_id AND e.id = {backend.STATE_EVENT_ID}"
+        " WHERE s.log_id = %s AND s.subject_key = %s"
+    )
+
+
+def subject_state_with_jurisdictions(*, site: str, subject: str) -> tuple[dict[str, StateRow], dict[str, str]]:
+    """Return what subject_state() and event_jurisdictions() of its events return, read in one statement.
+
+    Raw SQL of a fixed shape: a subject lookup runs it on every request, and the ORM would compile it each time.
+    """
+    found = _subject(site, subject)
+    if found is None:
+        return {}, {}
+    log, key = found
+    backend = backends.current()
+    states: dict[str, StateRow] = {}
+    jurisdictions: dict[str, str] = {}
+    for *columns, jurisdiction in fetch(_state_with_jurisdictions(backend), [log.id, key]):
+        row = backend.state_row(columns)
+        states[row.purpose] = row
+        jurisdictions[row.event_id] = jurisdiction or ""
+    return states, jurisdictions
 
 
 def subject_state_at(*, site: str, subject: str, at: datetime) -> dict[str, StateRow]:
@@ -234,14 +274,18 @@ def states_granted(
 ) -> dict[str, dict[str, bool]]:
     """Return {subject: {purpose: granted right now}} for many subjects; a lapsed grant counts as not granted."""
     log = log_find(site)
-    if log is None or not subjects:
+    if log is None or not subjects or not purposes:
         return {}
     by_key = {key_of(log, subject): subject for subject in subjects}
-    moment = now or timezone.now()
-    rows = State.objects.filter(log=log, subject_key__in=list(by_key), purpose__in=list(purposes))
+    # Raw SQL, the answer computed by the database: a bulk check asks this for a thousand subjects,
+    # and building the ORM's IN list and reading back each expiry cost more than the query itself.
+    keys, key_params = any_of("subject_key", list(by_key))
+    wanted, purpose_params = any_of("purpose", list(purposes))
+    sql = f"SELECT subject_key, purpose, {GRANTED_NOW_SQL} FROM ledger_state WHERE log_id = %s AND {keys} AND {wanted}"  # noqa: S608
+    moment = backends.current().adapt(now or timezone.now())
     answer: dict[str, dict[str, bool]] = {}
-    for key, purpose, granted, expires_at in rows.values_list("subject_key", "purpose", "granted", "expires_at"):
-        answer.setdefault(by_key[key], {})[purpose] = granted_now(granted=granted, expires_at=expires_at, now=moment)
+    for key, purpose, granted in fetch(sql, [moment, log.id, *key_params, *purpose_params]):
+        answer.setdefault(by_key[key], {})[purpose] = bool(granted)
     return answer
 
 

@@ -10,23 +10,29 @@ from django.db.models.functions import TruncDate
 from consent.api.models import ApiKey
 from consent.banner.declaration import vendor_entries
 from consent.banner.models import DailyCount
+from consent.edge.sites import site_for_read
 from consent.models import Purpose, Site, Subject
 from ledger.logs import log_find
 from ledger.models import Event
+from ledger.rows import any_of, fetch
 
 
-def site_for_key(*, api_key: ApiKey, site_key: str, site_ids: frozenset[int] | None = None) -> Site | None:
+def site_for_key(
+    *, api_key: ApiKey, site_key: str, site_ids: frozenset[int] | None = None, generation: str | None = None
+) -> Site | None:
     """Return the site when the key's organization owns it and the key is not limited away from it.
 
     `site_ids` are the sites the key is limited to (empty: none, every site), when the caller has them
-    already (authentication reads them with the key); without them they are read here.
+    already (authentication reads them with the key); without them they are read here. `generation`
+    is the site's token, read before this call (None: the site is read from the database).
     """
     if site_ids is None:
         site_ids = frozenset(
             ApiKey.sites.through.objects.filter(apikey_id=api_key.pk).values_list("site_id", flat=True)
         )
-    site = Site.objects.filter(key=site_key, organization_id=api_key.organization_id).first()
-    if site is None or (site_ids and site.pk not in site_ids):
+    # From memory while the site's generation holds: renaming, moving or deleting a site is seen at once.
+    site = site_for_read(site_key, generation=generation)
+    if site is None or site.organization_id != api_key.organization_id or (site_ids and site.pk not in site_ids):
         return None
     return site
 
@@ -44,23 +50,52 @@ def subject_match(*, site: Site, external_id: str, kind: str | None = None) -> S
     return found[0] if found else None
 
 
-def subject_find(*, site: Site, external_id: str, kind: str | None = None) -> Subject | None:
-    """Return the subject whose state answers for an id (subject_match, then a device's link to its user)."""
-    found = subject_match(site=site, external_id=external_id, kind=kind)
-    if found is None:
+@dataclass(frozen=True)
+class Decider:
+    """The subject whose state answers for an id: its pseudonym (the ledger's name) and its ledger key."""
+
+    pseudonym: str
+    ledger_key: str
+
+
+# The subjects an id names (one per kind at most) and, for a device linked to a user, the user.
+_DECIDERS = (
+    "SELECT s.kind, s.pseudonym, s.ledger_key, u.pseudonym, u.ledger_key"
+    " FROM consent_subject s LEFT JOIN consent_subject u ON u.id = s.linked_to_id"
+    " WHERE s.site_id = %s AND s.external_id = %s AND s.kind IN (%s, %s)"
+)
+
+
+def subject_find(*, site: Site, external_id: str, kind: str | None = None) -> Decider | None:
+    """Return who answers for an id: the subject subject_match() finds, or the user a device is linked to.
+
+    Raw SQL of a fixed shape: every lookup runs it, and the ORM would compile it and build models each time.
+    """
+    kinds = [kind, kind] if kind else KIND_ORDER
+    rows = fetch(_DECIDERS, [site.pk, external_id, *kinds])
+    if not rows:
         return None
-    return found.linked_to or found
+    _, pseudonym, ledger_key, user_pseudonym, user_ledger_key = min(
+        rows, key=lambda row: KIND_ORDER.index(Subject.Kind(row[0]))
+    )
+    if user_pseudonym is not None:
+        return Decider(user_pseudonym, user_ledger_key)
+    return Decider(pseudonym, ledger_key)
 
 
 def pseudonyms_by_external_id(*, site: Site, external_ids: list[str], kind: str | None = None) -> dict[str, str]:
     """Map the customer's ids to the pseudonyms they are decided under, the way subject_find resolves each."""
     # No join to the linked user here: with one, PostgreSQL scans every subject of the table for a
     # thousand ids instead of probing the (site, kind, external_id) index; the few linked users are
-    # read by id afterwards.
-    rows = list(
-        Subject.objects.filter(
-            site=site, external_id__in=external_ids, kind__in=[kind] if kind else KIND_ORDER
-        ).values_list("external_id", "kind", "pseudonym", "linked_to_id")
+    # read by id afterwards. Raw SQL: the ORM's IN list of a thousand ids costs more than the query.
+    if not external_ids:
+        return {}
+    ids, id_params = any_of("external_id", external_ids)
+    kinds, kind_params = any_of("kind", [kind] if kind else KIND_ORDER)
+    rows = fetch(
+        "SELECT external_id, kind, pseudonym, linked_to_id FROM consent_subject"  # noqa: S608 (names only)
+        f" WHERE site_id = %s AND {ids} AND {kinds}",
+        [site.pk, *id_params, *kind_params],
     )
     linked_ids = {linked for *_, linked in rows if linked is not None}
     linked = dict(Subject.objects.filter(id__in=linked_ids).values_list("id", "pseudonym")) if linked_ids else {}
@@ -88,9 +123,14 @@ class DecidingSubject:
 
 def deciding_subjects_by_ledger_key(*, site: Site, ledger_keys: list[str]) -> dict[str, DecidingSubject]:
     """Map ledger keys to the subjects whose own state counts: linked devices drop out (their user decides)."""
-    # Plain rows, not model instances: an audience page asks for thousands at once.
-    rows = Subject.objects.filter(site=site, ledger_key__in=ledger_keys, linked_to__isnull=True).values_list(
-        "ledger_key", "external_id", "kind"
+    if not ledger_keys:
+        return {}
+    # Raw rows, not model instances nor the ORM's IN list: an audience page asks for thousands at once.
+    keys, key_params = any_of("ledger_key", ledger_keys)
+    rows = fetch(
+        "SELECT ledger_key, external_id, kind FROM consent_subject"  # noqa: S608 (names only)
+        f" WHERE site_id = %s AND {keys} AND linked_to_id IS NULL",
+        [site.pk, *key_params],
     )
     return {key: DecidingSubject(external_id, kind) for key, external_id, kind in rows}
 

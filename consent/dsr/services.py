@@ -34,6 +34,7 @@ from consent.dsr.models import (
 from consent.models import Membership, Site
 from consent.regions.resolution import RegionSignal
 from consent.regions.selectors import regulation_select
+from ledger.rows import Insert, inserts_run
 
 __all__ = [
     "DsrInputError",
@@ -377,22 +378,23 @@ def _log(request: DataSubjectRequest, *, actor: str, action: str) -> None:
     access_log_record(actor=actor, action=f"dsr.{action}", subject_ref=f"request:{request.id}", site=request.site)
 
 
+_ACCESS_LOG_FIELDS = ("site", "actor", "action", "subject_ref", "ip", "recorded_at")
+
+
 def access_log_record(
     *, actor: str, action: str, subject_ref: str = "", site: Site | None = None, ip: str | None = None
-) -> AccessLogEntry:
-    """Record that `actor` did `action` to the personal data of `subject_ref`; kept ASSENT_ACCESS_LOG_DAYS."""
+) -> None:
+    """Record that `actor` did `action` to the personal data of `subject_ref`; kept ASSENT_ACCESS_LOG_DAYS.
+
+    One plain INSERT (no RETURNING, no model built): every API read of personal data writes one, and
+    it commits before the answer goes out.
+    """
     try:
         address = str(ipaddress.ip_address(ip)) if ip else None
     except ValueError:
         address = None
-    return AccessLogEntry.objects.create(
-        site=site,
-        actor=actor[:200],
-        action=action[:64],
-        subject_ref=subject_ref[:200],
-        ip=address,
-        recorded_at=timezone.now(),
-    )
+    row = (site.pk if site is not None else None, actor[:200], action[:64], subject_ref[:200], address, timezone.now())
+    inserts_run([Insert(AccessLogEntry, _ACCESS_LOG_FIELDS, [row])])
 
 
 def access_log_purge(*, now: datetime | None = None) -> int:

@@ -7,7 +7,8 @@ import logging
 import secrets
 import threading
 import time
-from collections.abc import Callable
+import weakref
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from functools import wraps
 from typing import Any
@@ -57,16 +58,19 @@ class _LocalWindows:
 
 _local = _LocalWindows()
 
+# One Redis client per cache backend for this process, dropped with the backend (tests replace it).
+_clients: "weakref.WeakKeyDictionary[RedisCache, Any]" = weakref.WeakKeyDictionary()
+
 
 def redis_client(backend: RedisCache) -> Any:
-    """Return a Redis client of the cache kept on its backend (writes go to the first server, as the cache's do).
+    """Return this process's client for the cache's Redis (the primary, where writes go).
 
-    Django's Redis cache builds a new client object (its ~170 response callbacks set up) on every
-    call; the hot paths keep one per backend object, as the connection pool behind it already is.
+    Django's cache makes a new client object (hundreds of callbacks set up) on every call; the edge
+    talks to Redis on every request, so one is kept per backend, as its connection pool already is.
     """
-    client = getattr(backend, "_assent_client", None)
+    client = _clients.get(backend)
     if client is None:
-        client = backend._assent_client = backend._cache.get_client(None, write=True)  # type: ignore[attr-defined]
+        client = _clients[backend] = backend._cache.get_client(write=True)
     return client
 
 
@@ -83,16 +87,59 @@ def _shared_hit(counter: str, window: int) -> int:
 
 
 def _redis_hit(backend: RedisCache, counter: str, window: int) -> int:
-    """Count one hit in one round trip: create the counter with its expiry if new, then INCR it.
+    """Count one hit in one round trip."""
+    return _redis_charge(backend, [counter], window=window)[0][0]
 
-    Django's incr() asks EXISTS first, a second round trip on every request. The counter is stored
-    as the plain integer the cache itself would store, so cache.get() still reads it.
+
+def _redis_charge(
+    backend: RedisCache, counters: Sequence[str], *, window: int, generation_of: str | None = None
+) -> tuple[list[int], str | None]:
+    """Count one hit on each counter and read a site's generation, all in one round trip; return the counts and it.
+
+    Each counter is created with its expiry if new, then INCR'd (Django's incr() asks EXISTS first, a
+    second round trip); it is stored as the plain integer the cache itself would store, so cache.get()
+    still reads it. A site never changed since its generation expired (or Redis was emptied) gets a
+    fresh token here.
     """
-    key = backend.make_and_validate_key(counter)
-    pipe = redis_client(backend).pipeline(transaction=False)
-    pipe.set(key, 0, ex=window * 2, nx=True)
-    pipe.incr(key)
-    return int(pipe.execute()[1])
+    keys = [backend.make_and_validate_key(counter) for counter in counters]
+    if generation_of is not None:
+        keys.append(backend.make_and_validate_key(site_generation_key(generation_of)))
+    answers = _charge_script(backend)(
+        keys=keys, args=[window * 2, len(counters), secrets.token_hex(8), GENERATION_TIMEOUT]
+    )
+    counts = [int(answer) for answer in answers[: len(counters)]]
+    if generation_of is None:
+        return counts, None
+    generation = answers[-1]
+    return counts, generation.decode() if isinstance(generation, bytes) else generation
+
+
+# What one request asks Redis, as one command: count each counter (created with its expiry when new,
+# stored as the plain integer the cache itself would store) and, when asked, read a site's generation
+# (a site never changed since it expired, or since Redis was emptied, gets a fresh token). A script
+# rather than a pipeline: one command to build, send and parse instead of two per counter and two more.
+_CHARGE = """
+local counted = tonumber(ARGV[2])
+local answers = {}
+for i = 1, counted do
+  redis.call('SET', KEYS[i], 0, 'EX', ARGV[1], 'NX')
+  answers[i] = redis.call('INCR', KEYS[i])
+end
+if #KEYS > counted then
+  redis.call('SET', KEYS[counted + 1], ARGV[3], 'EX', ARGV[4], 'NX')
+  answers[counted + 1] = redis.call('GET', KEYS[counted + 1])
+end
+return answers
+"""
+_scripts: "weakref.WeakKeyDictionary[RedisCache, Any]" = weakref.WeakKeyDictionary()
+
+
+def _charge_script(backend: RedisCache) -> Any:
+    """Return the registered script (sent by its SHA; redis-py loads it again if Redis forgot it)."""
+    script = _scripts.get(backend)
+    if script is None:
+        script = _scripts[backend] = redis_client(backend).register_script(_CHARGE)
+    return script
 
 
 def rate_limit_hit(*, key: str, limit: int, window: int = 60) -> int | None:
@@ -108,6 +155,26 @@ def rate_limit_hit(*, key: str, limit: int, window: int = 60) -> int | None:
     if count <= limit:
         return None
     return max(1, int((slot + 1) * window - now + 0.999))
+
+
+def rate_limit_hit_reading(*, key: str, limit: int, site_key: str | None) -> tuple[int | None, str | None]:
+    """Count one hit on key as rate_limit_hit() does and, on Redis, read a site's generation in the same round trip.
+
+    Returns the seconds to wait (None: go ahead) and the site's generation (None: not read, trust no memory).
+    """
+    backend = caches["default"]
+    if site_key is None or not isinstance(backend, RedisCache):
+        return rate_limit_hit(key=key, limit=limit), None
+    now = time.time()
+    window = 60
+    slot = int(now // window)
+    counter = f"rl:{key}:{slot}"
+    try:
+        (count,), generation = _redis_charge(backend, [counter], window=window, generation_of=site_key)
+    except CACHE_ERRORS:
+        logger.warning("rate limit cache unreachable; counting in this process", exc_info=True)
+        count, generation = _local.hit(f"{counter}:{window}", (slot + 1) * window, now), None
+    return _retry_after(count, limit, slot=slot, window=window, now=now), generation
 
 
 def limit_client(request: HttpRequest, *, scope: str, read: bool = False) -> JsonResponse | None:
@@ -181,28 +248,6 @@ class WriteCharge:
             logger.warning("rate limit cache unreachable; a refused write stays counted", exc_info=True)
 
 
-# One command for what a public write asks Redis: count the client and the site (each counter created
-# with its expiry when new, stored as the plain integer the cache itself would store), and read the
-# site's generation (a site never changed since it expired, or since Redis was emptied, gets a fresh
-# token). A script rather than a pipeline: one command to build, send and parse instead of six.
-_WRITE_CHARGE = """
-redis.call('SET', KEYS[1], 0, 'EX', ARGV[1], 'NX')
-local client = redis.call('INCR', KEYS[1])
-redis.call('SET', KEYS[2], 0, 'EX', ARGV[1], 'NX')
-local site = redis.call('INCR', KEYS[2])
-redis.call('SET', KEYS[3], ARGV[2], 'EX', ARGV[3], 'NX')
-return {client, site, redis.call('GET', KEYS[3])}
-"""
-
-
-def _write_charge_script(backend: RedisCache) -> Any:
-    """Return the registered script (sent by its SHA, loaded again by redis-py if Redis forgot it)."""
-    script = getattr(backend, "_assent_write_charge", None)
-    if script is None:
-        script = backend._assent_write_charge = redis_client(backend).register_script(_WRITE_CHARGE)  # type: ignore[attr-defined]
-    return script
-
-
 def write_charge(request: HttpRequest, *, scope: str, site_key: str) -> WriteCharge:
     """Count a public write against its client (and, on Redis, its site) and read the site's generation."""
     now = time.time()
@@ -217,19 +262,14 @@ def write_charge(request: HttpRequest, *, scope: str, site_key: str) -> WriteCha
         charge.client_refusal = limit_client(request, scope=scope)
         return charge
     try:
-        keys = [backend.make_and_validate_key(name) for name in (client_counter, site_counter)]
-        generation_key = backend.make_and_validate_key(site_generation_key(site_key))
-        answers = _write_charge_script(backend)(
-            keys=[*keys, generation_key], args=[window * 2, secrets.token_hex(8), GENERATION_TIMEOUT]
+        counts, charge.generation = _redis_charge(
+            backend, [client_counter, site_counter], window=window, generation_of=site_key
         )
     except CACHE_ERRORS:
         logger.warning("rate limit cache unreachable; counting in this process", exc_info=True)
         client_count = _local.hit(f"{client_counter}:{window}", (slot + 1) * window, now)
     else:
-        client_count = int(answers[0])
-        charge.site_count = int(answers[1])
-        generation = answers[2]
-        charge.generation = generation.decode() if isinstance(generation, bytes) else generation
+        client_count, charge.site_count = counts
     if retry_after := _retry_after(client_count, limit, slot=slot, window=window, now=now):
         charge.client_refusal = too_many(retry_after)
     return charge

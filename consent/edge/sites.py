@@ -1,4 +1,4 @@
-"""The site a public write names, remembered per process and checked against its generation on every request.
+"""The site a public write or an API read names, remembered per process and checked against its generation.
 
 Each site has a generation in Redis: a random token, replaced after the commit of any change to the
 site, its organization, purposes, banner versions or destinations (`generation_bump`, called by the
@@ -6,7 +6,9 @@ receivers below). Admission reads the token in the same round trip as the rate l
 (`ratelimit.write_charge`) and uses the remembered site only when it was loaded under that very
 token; otherwise it reads the database and remembers the answer under the token it read *before*
 that read. So a copy can only be served if no change committed after it was loaded: a change bumps
-the token after its commit, and every later request sees the new token and reads again.
+the token after its commit, and every later request sees the new token and reads again. The
+marketer API reads the same token in the round trip that counts the key's hit
+(`ratelimit.rate_limit_hit_reading`) and passes it to `site_for_read`.
 
 Nothing is remembered when the generation cannot be read (no Redis, or Redis down): then every
 request reads the database, as before. A bump that fails (Redis down at that moment) is logged, and
@@ -60,10 +62,22 @@ def site_for_write(key: str, *, generation: str | None) -> Site | None:
 
     `generation` is the site's token read before this call; None means "do not trust memory".
     """
+    return _site(key, generation=generation, destinations=generation is None)
+
+
+def site_for_read(key: str, *, generation: str | None) -> Site | None:
+    """Return the site an API request names (a copy of its own), from memory while its generation holds.
+
+    `generation` is the site's token read before this call; None means "do not trust memory".
+    """
+    return _site(key, generation=generation, destinations=False)
+
+
+def _site(key: str, *, generation: str | None, destinations: bool) -> Site | None:
     if (remembered := _remembered.get(key, generation)) is not None:
         # A copy per request: nothing a request sets on its site is seen by another.
         return copy.copy(remembered)
-    site = site_load(key, destinations=generation is None)
+    site = site_load(key, destinations=destinations)
     if site is None or generation is None:
         _remembered.forget(key)
         return site

@@ -1,9 +1,11 @@
-"""What differs between the databases on the write path, one module per backend.
+"""What differs between the databases on the ledger's hot paths, one module per backend.
 
-Each module offers the same five things: `adapt` (a Python value as the ORM's fields would send it),
-`attempt` (one try at an append, undone alone on failure), `states_locked` (a subject's state rows,
-locked until the transaction ends), `statements_run` (several INSERTs in as few round trips as the
-database allows) and `rows_copy` (bulk loading).
+Each module offers the same eight things: `adapt` (a Python value as the ORM's fields would send it),
+`state_row` (a raw state row as the ORM would read it), `STATE_EVENT_ID` (a state row's event id in
+SQL, comparable with the event's stored id), `any_of` (a column matching any of many values, in as
+few parameters as the database takes), `attempt` (one try at an append, undone alone on failure),
+`states_locked` (a subject's state rows, locked until the transaction ends), `statements_run`
+(several INSERTs in as few round trips as the database allows) and `rows_copy` (bulk loading).
 """
 
 from functools import cache

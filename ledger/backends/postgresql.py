@@ -11,12 +11,13 @@ import psycopg
 from django.db import connection, transaction
 from psycopg.adapt import Transformer
 
-from ledger.projection import StateRow
+from ledger.projection import STATE_COLUMNS, StateRow
 
-STATE_SELECT = (
-    "SELECT purpose, granted, kind, source, since, expires_at, event_id, receipt_id"
-    " FROM ledger_state WHERE log_id = %s AND subject_key = %s FOR UPDATE"
-)
+STATE_SELECT = f"SELECT {STATE_COLUMNS} FROM ledger_state WHERE log_id = %s AND subject_key = %s FOR UPDATE"  # noqa: S608
+
+
+# A state row's event id, comparable with its event's id as stored (both are uuid columns here).
+STATE_EVENT_ID = "s.event_id"
 
 
 def adapt(value: Any) -> Any:
@@ -84,6 +85,21 @@ def fetch_prepared(sql: str, params: Sequence[Any]) -> list[tuple[Any, ...]]:
         return list(cursor.fetchall()) if cursor.description else []
 
 
+def state_row(row: Sequence[Any]) -> StateRow:
+    """Return a row read with STATE_COLUMNS as a StateRow (psycopg has converted its values already)."""
+    purpose, granted, kind, source, since, expires_at, event_id, receipt_id = row
+    return StateRow(purpose, granted, kind, source, since, expires_at, str(event_id), str(receipt_id))
+
+
+def any_of(column: str, values: Sequence[Any]) -> tuple[str, list[Any]]:
+    """Return `column` is one of values, as SQL and its parameters: one array parameter, whatever their number.
+
+    A thousand placeholders cost psycopg a split of the statement's text on every execute (it caches
+    the split only for short statements) and the ORM a preparation per value; one array costs neither.
+    """
+    return f"{column} = ANY(%s)", [list(values)]
+
+
 def states_locked(log_id: int, key: str, savepoint: Savepoint | None = None) -> dict[str, StateRow]:
     """Return the subject's state rows by purpose, locked (FOR UPDATE) until the transaction ends.
 
@@ -96,10 +112,7 @@ def states_locked(log_id: int, key: str, savepoint: Savepoint | None = None) -> 
             cursor.execute(savepoint.opening(STATE_SELECT), [log_id, key])
             cursor.nextset()  # past the SAVEPOINT's empty result, to the rows
         rows = cursor.fetchall()
-    return {
-        purpose: StateRow(purpose, granted, kind, source, since, expires_at, str(event_id), str(receipt_id))
-        for purpose, granted, kind, source, since, expires_at, event_id, receipt_id in rows
-    }
+    return {row[0]: state_row(row) for row in rows}
 
 
 @lru_cache(maxsize=256)

@@ -9,13 +9,15 @@ from typing import Any
 
 from django.db import connection, transaction
 
-from ledger.projection import StateRow
+from ledger.projection import STATE_COLUMNS, StateRow
 
 # No FOR UPDATE: SQLite takes the database's write lock for the whole transaction (BEGIN IMMEDIATE).
-STATE_SELECT = (
-    "SELECT purpose, granted, kind, source, since, expires_at, event_id, receipt_id"
-    " FROM ledger_state WHERE log_id = %s AND subject_key = %s"
-)
+STATE_SELECT = f"SELECT {STATE_COLUMNS} FROM ledger_state WHERE log_id = %s AND subject_key = %s"  # noqa: S608
+
+
+# A state row's event id as its event's id is stored: the write path stores the former as text with
+# hyphens, the ORM the latter as 32 hex digits; comparing them as stored would never match.
+STATE_EVENT_ID = "REPLACE(s.event_id, '-', '')"
 
 
 def adapt(value: Any) -> Any:
@@ -40,24 +42,32 @@ def attempt() -> Iterator[None]:
         yield None
 
 
+def state_row(row: Sequence[Any]) -> StateRow:
+    """Return a row read with STATE_COLUMNS as a StateRow, converted the way the ORM would read it."""
+    purpose, granted, kind, source, since, expires_at, event_id, receipt_id = row
+    return StateRow(
+        purpose,
+        bool(granted),
+        kind,
+        source,
+        _utc(since),
+        _utc(expires_at) if expires_at else None,
+        str(uuid.UUID(event_id)),
+        str(uuid.UUID(receipt_id)),
+    )
+
+
+def any_of(column: str, values: Sequence[Any]) -> tuple[str, list[Any]]:
+    """Return `column` is one of values (at least one), as SQL and its parameters: SQLite has no arrays."""
+    return f"{column} IN ({', '.join(['%s'] * len(values))})", list(values)
+
+
 def states_locked(log_id: int, key: str, savepoint: None = None) -> dict[str, StateRow]:
-    """Return the subject's state rows by purpose, converted the way the ORM would read them."""
+    """Return the subject's state rows by purpose (SQLite's write lock is already held: no FOR UPDATE)."""
     with connection.cursor() as cursor:
         cursor.execute(STATE_SELECT, [log_id, key])
         rows = cursor.fetchall()
-    return {
-        purpose: StateRow(
-            purpose,
-            bool(granted),
-            kind,
-            source,
-            _utc(since),
-            _utc(expires_at) if expires_at else None,
-            str(uuid.UUID(event_id)),
-            str(uuid.UUID(receipt_id)),
-        )
-        for purpose, granted, kind, source, since, expires_at, event_id, receipt_id in rows
-    }
+    return {row[0]: state_row(row) for row in rows}
 
 
 def statements_run(statements: Sequence[tuple[str, list[Any]]], savepoint: None = None) -> None:

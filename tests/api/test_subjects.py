@@ -26,6 +26,17 @@ def test_it_answers_the_current_state_per_purpose(api, record):
     assert purposes["analytics"]["expires_at"] is not None
 
 
+def test_each_purpose_names_the_regulation_its_deciding_choice_was_made_under(api, record):
+    record("visitor-1", {"analytics": True, "marketing": False}, jurisdiction="gdpr")
+    record("visitor-1", {"marketing": True})
+    between = timezone.now()
+    record("visitor-1", {"analytics": False}, jurisdiction="us-ca")
+    now = api.get("/api/v1/sites/acme/subjects/visitor-1").json()["purposes"]
+    then = api.get("/api/v1/sites/acme/subjects/visitor-1", {"at": between.isoformat()}).json()["purposes"]
+    assert (now["analytics"]["regulation"], now["marketing"]["regulation"]) == ("us-ca", "")
+    assert (then["analytics"]["regulation"], then["marketing"]["regulation"]) == ("gdpr", "")
+
+
 def test_it_answers_what_the_state_was_at_a_past_moment(api, record):
     record("visitor-1", {"analytics": True})
     between = timezone.now()

@@ -9,7 +9,8 @@ from consent.dsr.models import AccessLogEntry
 
 
 def _entry(site, age: timedelta) -> AccessLogEntry:
-    entry = services.access_log_record(actor="operator:owner", action="dsr.viewed", subject_ref="r", site=site)
+    services.access_log_record(actor="operator:owner", action="dsr.viewed", subject_ref="r", site=site)
+    entry = AccessLogEntry.objects.latest("id")
     AccessLogEntry.objects.filter(pk=entry.pk).update(recorded_at=timezone.now() - age)
     return entry
 
@@ -31,5 +32,21 @@ def test_the_retention_follows_the_setting(site, settings):
 
 
 def test_an_address_that_is_not_one_is_not_stored(site):
-    entry = services.access_log_record(actor="a", action="b", site=site, ip="not an ip")
-    assert entry.ip is None
+    services.access_log_record(actor="a", action="b", site=site, ip="not an ip")
+    assert AccessLogEntry.objects.get().ip is None
+
+
+def test_an_entry_reads_back_as_it_was_recorded(site):
+    before = timezone.now()
+    services.access_log_record(actor="api-key:ak_1", action="api_check", subject_ref="s", site=site, ip="192.0.2.1")
+    services.access_log_record(actor="operator:owner", action="dsr.viewed")
+    first, second = AccessLogEntry.objects.order_by("id")
+    assert (first.site, first.actor, first.action, first.subject_ref, first.ip) == (
+        site,
+        "api-key:ak_1",
+        "api_check",
+        "s",
+        "192.0.2.1",
+    )
+    assert before <= first.recorded_at <= timezone.now()
+    assert (second.site, second.subject_ref, second.ip) == (None, "", None)

@@ -15,7 +15,7 @@ def test_a_hit_asks_redis_no_exists_and_counts_a_plain_integer_with_its_expiry(o
     assert answers[:2] == [None, None]
     assert answers[2] is not None
     assert "cmdstat_exists" not in stats
-    assert stats["cmdstat_set"]["calls"] == 3  # SET NX ... then INCR, pipelined together
+    assert stats["cmdstat_set"]["calls"] == 3  # SET NX ... then INCR, in one script
     counter = f"rl:t:trips:{int(time.time() // 60)}"
     assert cache.get(counter) in {3, None}  # None only when the minute turned between the hits and here
     assert 0 < client.ttl(cache.make_and_validate_key(counter)) <= 120 or cache.get(counter) is None

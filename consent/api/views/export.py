@@ -48,5 +48,5 @@ class SubjectExportView(SiteApiView):
         found = selectors.subject_match(site=self.site, external_id=subject, kind=kind_param(request))
         if found is None:
             raise Http404
-        self.personal_data_read("subject_export", found)
+        self.personal_data_read("subject_export", found.ledger_key)
         return Response(subject_export(site=self.site, external_id=subject, kind=found.kind))

@@ -1,15 +1,16 @@
 """One subject: its current (or past) state per purpose, and its history."""
 
 import hashlib
-from datetime import datetime
+from datetime import datetime, tzinfo
 from typing import Any
 
 from django.http import Http404
 from django.utils import timezone
 from drf_spectacular.utils import OpenApiExample, OpenApiParameter, extend_schema
-from rest_framework import serializers
+from rest_framework import ISO_8601, serializers
 from rest_framework.request import Request
 from rest_framework.response import Response
+from rest_framework.settings import api_settings
 
 from consent.api import selectors
 from consent.api.models import Scope
@@ -73,8 +74,8 @@ def kind_param(request: Request) -> str | None:
     return kind
 
 
-def subject_or_404(*, view: SiteApiView, external_id: str, kind: str | None = None) -> Subject:
-    """Return the subject on the view's site, or answer 404."""
+def subject_or_404(*, view: SiteApiView, external_id: str, kind: str | None = None) -> selectors.Decider:
+    """Return who answers for an id on the view's site, or answer 404."""
     subject = selectors.subject_find(site=view.site, external_id=external_id, kind=kind)
     if subject is None:
         raise Http404
@@ -90,18 +91,30 @@ def rendered(value: Any) -> Any:
     A serializer deep-copies its declared fields each time it is made; on a read this hot, that costs
     more than the state query. The OutputSerializer stays the schema of record.
     """
+    zone = _WHEN.default_timezone() if api_settings.DATETIME_FORMAT == ISO_8601 else None
+    return _rendered(value, zone)
+
+
+def _rendered(value: Any, zone: tzinfo | None) -> Any:
     if isinstance(value, datetime):
+        if zone is not None and value.utcoffset() is not None:
+            # DateTimeField.to_representation's own steps for an aware datetime, the current time zone
+            # looked up once per body rather than per value (an audience page holds ten thousand).
+            text = value.astimezone(zone).isoformat()
+            return text[:-6] + "Z" if text.endswith("+00:00") else text
         return _WHEN.to_representation(value)
     if isinstance(value, dict):
-        return {key: rendered(item) for key, item in value.items()}
+        return {key: _rendered(item, zone) for key, item in value.items()}
     if isinstance(value, list | tuple):
-        return [rendered(item) for item in value]
+        return [_rendered(item, zone) for item in value]
     return value
 
 
-def state_as_dict(rows: Any, *, at: datetime, site: str) -> dict[str, dict[str, Any]]:
-    """Render the ledger's state rows per purpose for the API, granted as of a moment (granted_now)."""
-    regulations = ledger_selectors.event_jurisdictions(site=site, event_ids=[row.event_id for row in rows.values()])
+def state_as_dict(rows: Any, regulations: dict[str, str], *, at: datetime) -> dict[str, dict[str, Any]]:
+    """Render the ledger's state rows per purpose for the API, granted as of a moment (granted_now).
+
+    `regulations` are the jurisdictions of the rows' deciding events, by event id.
+    """
     return states_nest(
         {
             purpose: {
@@ -183,13 +196,17 @@ class SubjectStateView(SiteApiView):
             params.is_valid(raise_exception=True)
             given = params.validated_data
         found = subject_or_404(view=self, external_id=subject, kind=given.get("kind"))
-        self.personal_data_read("subject_state", found)
+        self.personal_data_read("subject_state", found.ledger_key)
         at: datetime | None = given.get("at")
         if at is None:
-            rows = ledger_selectors.subject_state(site=self.site.key, subject=found.pseudonym)
+            rows, regulations = ledger_selectors.subject_state_with_jurisdictions(
+                site=self.site.key, subject=found.pseudonym
+            )
         else:
             rows = ledger_selectors.subject_state_at(site=self.site.key, subject=found.pseudonym, at=at)
-        purposes = state_as_dict(rows, at=at or timezone.now(), site=self.site.key)
+            event_ids = [row.event_id for row in rows.values()]
+            regulations = ledger_selectors.event_jurisdictions(site=self.site.key, event_ids=event_ids)
+        purposes = state_as_dict(rows, regulations, at=at or timezone.now())
         body = rendered({"subject": subject, "at": at, "purposes": purposes})
         etag = '"' + hashlib.sha256(canonical_json(body)).hexdigest()[:32] + '"'
         if etag in {tag.strip() for tag in request.headers.get("If-None-Match", "").split(",")}:
@@ -228,7 +245,7 @@ class SubjectEventsView(SiteApiView):
         params = self.InputSerializer(data=request.query_params)
         params.is_valid(raise_exception=True)
         found = subject_or_404(view=self, external_id=subject, kind=params.validated_data.get("kind"))
-        self.personal_data_read("subject_history", found)
+        self.personal_data_read("subject_history", found.ledger_key)
         rows = ledger_selectors.subject_events(
             site=self.site.key, subject=found.pseudonym, limit=params.validated_data["limit"]
         )
