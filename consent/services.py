@@ -281,9 +281,9 @@ def _subject_upsert(*, site: Site, external_id: str, kind: str) -> tuple[Subject
     """Find or create the subject and read the site's destinations in one statement (PostgreSQL)."""
     new = _subject_new(site=site, external_id=external_id, kind=kind)
     where = [site.pk, kind, external_id]
-    rows = fetch(
-        _SUBJECT_UPSERT, [*where, site.pk, external_id, kind, new.pseudonym, new.ledger_key, _at(new), site.pk]
-    )
+    params = [*where, site.pk, external_id, kind, new.pseudonym, new.ledger_key, _at(new), site.pk]
+    # Prepared: planning this statement took twice as long as running it.
+    rows = fetch(_SUBJECT_UPSERT, params, prepared=True)
     if not rows:
         # Another request is creating it right now: once it committed, theirs is the one. Not reading
         # destinations here just means the write path reads them itself.

@@ -187,6 +187,10 @@ IS_POSTGRES = DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql"
 if IS_POSTGRES:
     # The same backend, with a health check that asks the server only when it has said something.
     DATABASES["default"]["ENGINE"] = "consent.db.postgresql"
+    # Django binds parameters on the client, and such statements are never prepared. The few hot
+    # statements run through `ledger.rows.fetch(..., prepared=True)` bind on the server; psycopg
+    # prepares one on its second run on a connection, so PostgreSQL plans it once, not every time.
+    DATABASES["default"].setdefault("OPTIONS", {})["prepare_threshold"] = 1
 
 # --- Cache (rate limits, banner config) -----------------------------------------------------------
 CACHE_URL = env_url("CACHE_URL", f"file://{VAR_DIR / 'cache'}", schemes={"file", "redis", "rediss", "locmem"})

@@ -165,7 +165,7 @@ def subject_state_with_jurisdictions(*, site: str, subject: str) -> tuple[dict[s
     backend = backends.current()
     states: dict[str, StateRow] = {}
     jurisdictions: dict[str, str] = {}
-    for *columns, jurisdiction in fetch(_state_with_jurisdictions(backend), [log.id, key]):
+    for *columns, jurisdiction in fetch(_state_with_jurisdictions(backend), [log.id, key], prepared=True):
         row = backend.state_row(columns)
         states[row.purpose] = row
         jurisdictions[row.event_id] = jurisdiction or ""

@@ -72,7 +72,7 @@ def subject_find(*, site: Site, external_id: str, kind: str | None = None) -> De
     Raw SQL of a fixed shape: every lookup runs it, and the ORM would compile it and build models each time.
     """
     kinds = [kind, kind] if kind else KIND_ORDER
-    rows = fetch(_DECIDERS, [site.pk, external_id, *kinds])
+    rows = fetch(_DECIDERS, [site.pk, external_id, *kinds], prepared=True)
     if not rows:
         return None
     _, pseudonym, ledger_key, user_pseudonym, user_ledger_key = min(
@@ -96,6 +96,7 @@ def pseudonyms_by_external_id(*, site: Site, external_ids: list[str], kind: str 
         "SELECT external_id, kind, pseudonym, linked_to_id FROM consent_subject"  # noqa: S608 (names only)
         f" WHERE site_id = %s AND {ids} AND {kinds}",
         [site.pk, *id_params, *kind_params],
+        prepared=True,
     )
     linked_ids = {linked for *_, linked in rows if linked is not None}
     linked = dict(Subject.objects.filter(id__in=linked_ids).values_list("id", "pseudonym")) if linked_ids else {}
@@ -131,6 +132,7 @@ def deciding_subjects_by_ledger_key(*, site: Site, ledger_keys: list[str]) -> di
         "SELECT ledger_key, external_id, kind FROM consent_subject"  # noqa: S608 (names only)
         f" WHERE site_id = %s AND {keys} AND linked_to_id IS NULL",
         [site.pk, *key_params],
+        prepared=True,
     )
     return {key: DecidingSubject(external_id, kind) for key, external_id, kind in rows}
 

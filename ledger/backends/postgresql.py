@@ -73,8 +73,9 @@ def fetch_prepared(sql: str, params: Sequence[Any]) -> list[tuple[Any, ...]]:
 
     Django binds parameters on the client: the server sees new text every time and plans it anew
     (for the webhook claim, planning took longer than running). A cursor that binds on the server
-    lets psycopg prepare a statement once it has run a few times on the connection (its
-    `prepare_threshold`). Still Django's cursor wrapper, so errors and logged queries are as usual.
+    lets psycopg prepare a statement once it has run on the connection before (the connection's
+    `prepare_threshold`, set in settings; Django's own cursors never prepare). Still Django's cursor
+    wrapper, so errors and logged queries are as usual.
     """
     connection.close_if_health_check_failed()
     connection.ensure_connection()

@@ -1,5 +1,7 @@
 """Django's PostgreSQL backend with a health check that costs no round trip while the connection is quiet.
 
+(And the text of prepared statements in the query log: psycopg sends a prepared statement by name.)
+
 With CONN_HEALTH_CHECKS, Django asks the server `SELECT 1` before the first query of every request: a
 round trip on every hot path. PostgreSQL says goodbye when it drops a connection (a restart, a
 terminated backend, an idle timeout: an error message, then the socket closes), so an idle connection
@@ -8,12 +10,27 @@ that goodbye, or a notice — is the server asked as before.
 """
 
 import select
+from typing import Any
 
-from django.db.backends.postgresql import base
-from psycopg import pq
+from django.db.backends.postgresql import base, operations
+from psycopg import errors, pq
+
+
+class DatabaseOperations(operations.DatabaseOperations):
+    def last_executed_query(self, cursor: Any, sql: str, params: Any) -> str:
+        executed: str | None = super().last_executed_query(cursor, sql, params)
+        if executed is None:
+            # A prepared statement travels by name: log it with its values, as any other statement.
+            try:
+                executed = str(self.compose_sql(sql, params))
+            except errors.DataError:
+                executed = sql
+        return executed
 
 
 class DatabaseWrapper(base.DatabaseWrapper):
+    ops_class = DatabaseOperations
+
     def is_usable(self) -> bool:
         connection = self.connection
         if connection is None or connection.closed:
