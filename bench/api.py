@@ -6,9 +6,10 @@ for 250,000 subjects) through the bulk path in bench/bulk.py (COPY of rows the l
 its integrator and a signed checkpoint; the log is verified before timing), starts gunicorn with two
 sync workers on loopback, and drives it:
 
-- subject lookups with wrk (`apt-get install wrk`), random subjects, keep-alive; then the same
+- subject lookups with wrk (`apt-get install wrk`), random subjects, keep-alive, and the same
   lookups against the baseline, a bare DRF view in bench/bare.py reading one subject row by key,
-  served by the same gunicorn settings;
+  served side by side by a gunicorn with the same settings: BENCH_ROUNDS (4) alternating rounds
+  each, so a change in the machine's load falls on both, with each server's CPU time per lookup;
 - bulk checks of 1,000 subjects, one after another, timed by the client;
 - the whole audience of one purpose (every subject) by cursor.
 
@@ -37,6 +38,8 @@ from bench.harness import (
     CACHE_URL,
     ROOT,
     LoadWatch,
+    Measure,
+    alternating,
     database_ensure,
     database_url,
     percentile,
@@ -54,6 +57,7 @@ os.environ.setdefault("CELERY_BROKER_URL", BROKER_URL)
 SITE_KEY = "bench"
 ORGANIZATION = "Bench"
 PORT = 8765
+ROUNDS = int(os.environ.get("BENCH_ROUNDS", "4"))
 BATCH = 500
 
 
@@ -118,7 +122,7 @@ def api_key() -> str:
     return key
 
 
-def gunicorn_start(app: str = "consent.wsgi:application") -> subprocess.Popen:
+def gunicorn_start(app: str = "consent.wsgi:application", port: int = PORT) -> subprocess.Popen:
     env = {
         **os.environ,
         "DEBUG": "0",
@@ -136,16 +140,17 @@ def gunicorn_start(app: str = "consent.wsgi:application") -> subprocess.Popen:
             "--workers",
             "2",
             "--bind",
-            f"127.0.0.1:{PORT}",
+            f"127.0.0.1:{port}",
             "--log-level",
             "warning",
         ],
         cwd=ROOT,
         env=env,
+        start_new_session=True,  # its own process group: the bench reads the server's CPU time by it
     )
     for _ in range(100):
         try:
-            http.client.HTTPConnection("127.0.0.1", PORT, timeout=1).request("GET", "/healthz")
+            http.client.HTTPConnection("127.0.0.1", port, timeout=1).request("GET", "/healthz")
             return process
         except OSError:
             time.sleep(0.1)
@@ -169,7 +174,8 @@ end
 """
 
 
-def bench_lookups(key: str, subjects: int, duration: int, connections: int, prefix: str) -> dict[str, float]:
+def lookups(key: str, subjects: int, connections: int, prefix: str, port: int) -> Measure:
+    """Warm the server on `port` with random lookups; return the timed measurement of them, for a number of seconds."""
     wrk = shutil.which("wrk")
     if wrk is None:
         raise SystemExit("wrk is needed for the lookup benchmark: apt-get install wrk")
@@ -178,34 +184,27 @@ def bench_lookups(key: str, subjects: int, duration: int, connections: int, pref
             WRK_SCRIPT.replace("{site}", SITE_KEY).replace("{prefix}", prefix).replace("{{", "{").replace("}}", "}")
         )
     env = {**os.environ, "BENCH_KEY": key, "BENCH_SUBJECTS": str(subjects)}
-    wrk_warm(f"http://127.0.0.1:{PORT}", script.name, connections, env)
-    out = subprocess.run(
-        # A slow answer is timed, not dropped: wrk's default 2 s timeout would leave it out of the percentiles.
-        [
-            wrk,
-            "-t1",
-            f"-c{connections}",
-            f"-d{duration}s",
-            "--timeout",
-            "30s",
-            "-s",
-            script.name,
-            f"http://127.0.0.1:{PORT}",
-        ],
-        capture_output=True,
-        text=True,
-        env=env,
-        check=True,
-    ).stdout
-    fields = next(line for line in out.splitlines() if line.startswith("RESULT")).split()[1:]
-    requests, errors, micros = int(fields[0]), int(fields[1]), int(fields[2])
-    return {
-        "requests_per_s": requests / (micros / 1e6),
-        "p50_ms": float(fields[3]),
-        "p99_ms": float(fields[4]),
-        "non_2xx": errors,
-        "timeouts": int(fields[6]),
-    }
+    wrk_warm(f"http://127.0.0.1:{port}", script.name, connections, env)
+
+    def measure(seconds: int) -> dict[str, float]:
+        out = subprocess.run(
+            # A slow answer is timed, not dropped: wrk's default 2 s timeout would leave it out of the percentiles.
+            [wrk, "-t1", f"-c{connections}", f"-d{seconds}s", "--timeout", "30s", "-s", script.name,
+             f"http://127.0.0.1:{port}"],
+            capture_output=True, text=True, env=env, check=True,
+        ).stdout  # fmt: skip
+        fields = next(line for line in out.splitlines() if line.startswith("RESULT")).split()[1:]
+        requests, errors, micros = int(fields[0]), int(fields[1]), int(fields[2])
+        return {
+            "requests_per_s": requests / (micros / 1e6),
+            "requests": requests,
+            "p50_ms": float(fields[3]),
+            "p99_ms": float(fields[4]),
+            "non_2xx": errors,
+            "timeouts": int(fields[6]),
+        }
+
+    return measure
 
 
 def bench_checks(key: str, subjects: int, rounds: int = 40) -> dict[str, float]:
@@ -269,29 +268,36 @@ def main() -> None:
         cursor.execute("ANALYZE")
     key = api_key()
     with LoadWatch() as load_watch:
-        server = gunicorn_start()
+        server, bare_server = gunicorn_start(), gunicorn_start("bench.bare:application", PORT + 1)
         try:
-            lookups = bench_lookups(key, args.subjects, args.duration, args.connections, "/api/v1")
+            pooled = alternating(
+                {
+                    "assent": (lookups(key, args.subjects, args.connections, "/api/v1", PORT), server.pid),
+                    "bare": (lookups(key, args.subjects, args.connections, "/bare", PORT + 1), bare_server.pid),
+                },
+                seconds=args.duration, rounds=ROUNDS, rate="requests_per_s", medians=("p50_ms", "p99_ms"),
+            )  # fmt: skip
             checks = bench_checks(key, args.subjects)
             audience = bench_audience(key)
         finally:
-            server.terminate()
-            server.wait()
-        server = gunicorn_start("bench.bare:application")
-        try:
-            bare = bench_lookups(key, args.subjects, args.duration, args.connections, "/bare")
-        finally:
-            server.terminate()
-            server.wait()
+            for process in (server, bare_server):
+                process.terminate()
+                process.wait()
+    found, bare = pooled["assent"], pooled["bare"]
     lines = [f"subjects: {args.subjects:,}, events: {args.subjects * 4:,}, {args.connections} connections, "
-             f"{args.duration} s each, gunicorn 2 sync workers"]  # fmt: skip
-    for name, figures in (("assent GET /subjects/<id>", lookups), ("baseline: bare DRF view, one row", bare)):
+             f"{args.duration} s each in {ROUNDS} alternating rounds (p50, p99: median of the rounds), "
+             "gunicorn 2 sync workers"]  # fmt: skip
+    for name, figures in (("assent GET /subjects/<id>", found), ("baseline: bare DRF view, one row", bare)):
         lines.append(
             f"{name:<36}{figures['requests_per_s']:>10,.0f} requests/s, p50 {figures['p50_ms']:.1f} ms, "
             f"p99 {figures['p99_ms']:.1f} ms, non-2xx {figures['non_2xx']}, timeouts {figures['timeouts']}"
         )
-    lines.append(f"lookups/s: {ratio(lookups['requests_per_s'], bare['requests_per_s'])}")
-    lines.append(f"p99 latency: {ratio(lookups['p99_ms'], bare['p99_ms'])}")
+    lines.append(f"lookups/s: {ratio(found['requests_per_s'], bare['requests_per_s'])}")
+    lines.append(f"p99 latency: {ratio(found['p99_ms'], bare['p99_ms'])}")
+    lines.append(
+        f"server CPU per lookup (gunicorn master and workers): assent {found['cpu ms']:.2f} ms,"
+        f" baseline {bare['cpu ms']:.2f} ms; {ratio(found['cpu ms'], bare['cpu ms'])}"
+    )
     lines.append(f"bulk check of 1,000 subjects: p50 {checks['p50_ms']:.0f} ms, p99 {checks['p99_ms']:.0f} ms")
     lines.append(
         f"audience export: {audience['subjects']:,} subjects in {audience['pages']} pages, {audience['seconds']:.1f} s"

@@ -9,7 +9,7 @@ When BENCH_RESULTS names a file, each bench also appends its section there (`mak
 import os
 import statistics
 import threading
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from pathlib import Path
 from types import TracebackType
 from urllib.parse import urlparse, urlunparse
@@ -150,3 +150,40 @@ def group_cpu_seconds(group: int) -> float:
         if int(fields[2]) == group:
             total += int(fields[11]) + int(fields[12])
     return total / ticks
+
+
+# A measurement of one side for a number of seconds: its rate, percentiles and counts, with "requests".
+Measure = Callable[[int], dict[str, float]]
+
+
+def alternating(
+    sides: dict[str, tuple[Measure, int]], *, seconds: int, rounds: int, rate: str, medians: Sequence[str]
+) -> dict[str, dict[str, float]]:
+    """Measure each side `rounds` times in turn (who goes first alternating), each for seconds/rounds; pool them.
+
+    Interleaved, a change in the machine's load falls on both sides alike; one long run of each in
+    sequence measured whichever side the neighbours happened to be busy during. `sides` maps a name to
+    its measurement and its server's process group, whose CPU time is read around each round: the
+    pooled figures add "cpu ms" per request beside the mean rate, the median of each named
+    percentile, and the sums of every other figure.
+    """
+    each = max(1, seconds // rounds)
+    runs: dict[str, list[dict[str, float]]] = {name: [] for name in sides}
+    order = list(sides.items())
+    for number in range(rounds):
+        for name, (measure, group) in order if number % 2 == 0 else reversed(order):
+            cpu = group_cpu_seconds(group)
+            figures = measure(each)
+            figures["cpu s"] = group_cpu_seconds(group) - cpu
+            runs[name].append(figures)
+    pooled = {}
+    for name, figures in runs.items():
+        summed = {key: sum(run[key] for run in figures) for key in figures[0] if key != rate and key not in medians}
+        pooled[name] = {
+            **summed,
+            # Equal durations: the mean rate is the pooled rate.
+            rate: statistics.mean(run[rate] for run in figures),
+            **{key: statistics.median(run[key] for run in figures) for key in medians},
+            "cpu ms": summed["cpu s"] * 1000 / max(summed["requests"], 1),
+        }
+    return pooled

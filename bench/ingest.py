@@ -20,13 +20,13 @@ import re
 import shutil
 import signal
 import socket
-import statistics
 import subprocess
 import sys
 import tempfile
 import time
 from collections.abc import Iterator
 from contextlib import contextmanager
+from functools import partial
 from pathlib import Path
 
 import httpx
@@ -37,9 +37,9 @@ from bench.harness import (
     CACHE_URL,
     ROOT,
     LoadWatch,
+    alternating,
     database_ensure,
     database_url,
-    group_cpu_seconds,
     ratio,
     report,
     signing_key_file,
@@ -242,39 +242,6 @@ def served(app: str, port: int, version: str, path: str, probe: str) -> Iterator
         gunicorn.wait(timeout=30)
 
 
-def rounds(assent: tuple[int, Path, int], bare: tuple[int, Path, int]) -> tuple[dict[str, float], dict[str, float]]:
-    """Drive the two servers in turn, ROUNDS times each (alternating who goes first), and pool the figures.
-
-    Interleaved, a change in the machine's load falls on both sides alike; one long run of each in
-    sequence measured whichever side the neighbours happened to be busy during. Each server's CPU time
-    (its gunicorn master and workers) is read around its rounds.
-    """
-    seconds = max(1, DURATION // ROUNDS)
-    runs: dict[str, list[dict[str, float]]] = {"assent": [], "bare": []}
-    for number in range(ROUNDS):
-        order = [("assent", assent), ("bare", bare)]
-        for name, (port, script, group) in order if number % 2 == 0 else reversed(order):
-            cpu = group_cpu_seconds(group)
-            figures = wrk(port, script, seconds)
-            figures["cpu s"] = group_cpu_seconds(group) - cpu
-            runs[name].append(figures)
-    pooled = []
-    for name in ("assent", "bare"):
-        figures = runs[name]
-        requests = sum(run["requests"] for run in figures)
-        pooled.append(
-            {
-                # Equal durations: the mean rate is the pooled rate.
-                "choices/s": statistics.mean(run["choices/s"] for run in figures),
-                "p50 ms": statistics.median(run["p50 ms"] for run in figures),
-                "p99 ms": statistics.median(run["p99 ms"] for run in figures),
-                "failed": sum(run["failed"] for run in figures),
-                "cpu ms": sum(run["cpu s"] for run in figures) * 1000 / max(requests, 1),
-            }
-        )
-    return pooled[0], pooled[1]
-
-
 def main() -> None:
     if shutil.which("wrk") is None:
         raise SystemExit("wrk is not installed: apt-get install -y wrk")
@@ -286,7 +253,14 @@ def main() -> None:
             served("bench.bare:application", PORT + 1, version, "/bare/consents",
                    "GET /bare/consents") as (bare_script, bare_group),
         ):  # fmt: skip
-            assent, bare = rounds((PORT, assent_script, assent_group), (PORT + 1, bare_script, bare_group))
+            pooled = alternating(
+                {
+                    "assent": (partial(wrk, PORT, assent_script), assent_group),
+                    "bare": (partial(wrk, PORT + 1, bare_script), bare_group),
+                },
+                seconds=DURATION, rounds=ROUNDS, rate="choices/s", medians=("p50 ms", "p99 ms"),
+            )  # fmt: skip
+            assent, bare = pooled["assent"], pooled["bare"]
         raw = pgbench()
     lines = [
         f"{CONNECTIONS} connections, {DURATION} s each in {ROUNDS} alternating rounds (p50, p99: median of the"
