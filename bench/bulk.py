@@ -7,12 +7,12 @@ integrator then gives them leaves and signs a checkpoint, so `verify_ledger` che
 any other log. No evidence and no webhooks: the read benches need neither.
 """
 
+import gc
 import multiprocessing
 import random
 import secrets
 import time
-from collections.abc import Callable, Iterator, Sequence
-from contextlib import contextmanager, nullcontext
+from collections.abc import Callable, Sequence
 from datetime import timedelta
 from typing import Any
 
@@ -97,17 +97,17 @@ def _chunk_load(site_key: str, numbers: range, seed: int, external_id: Callable[
     return len(events)
 
 
-# Below this many subjects the indexes are cheaper to keep up than to build again.
-DEFER_INDEXES_FROM = 50_000
 _LOADED = (Subject, Event, PendingLeaf, State)
 
 
-@contextmanager
-def secondary_indexes_deferred(models: Sequence[type[Model]]) -> Iterator[None]:
-    """Drop the tables' non-unique indexes for a big load and build them again after it (PostgreSQL).
+def checks_drop(models: Sequence[type[Model]]) -> tuple[list[str], list[str]]:
+    """Drop the tables' non-unique indexes and foreign keys (PostgreSQL); return the statements that restore them.
 
     Keeping a B-tree on random hex keys up to date row by row costs more than building it once at
-    the end. Unique indexes and primary keys stay: they are what refuses a duplicate while loading.
+    the end, and a foreign key checked once over the whole table costs less than one lookup per row
+    at each commit. Unique indexes and primary keys stay: they are what refuses a duplicate while
+    loading. Returns (index definitions, ADD CONSTRAINT statements): the keys go back after the
+    indexes, and adding one checks every row, so the tables end exactly as they were declared.
     """
     tables = [model._meta.db_table for model in models]
     with connection.cursor() as cursor:
@@ -116,35 +116,53 @@ def secondary_indexes_deferred(models: Sequence[type[Model]]) -> Iterator[None]:
             " JOIN pg_class t ON t.oid = i.indrelid WHERE t.relname = ANY(%s) AND NOT i.indisunique",
             [tables],
         )
-        deferred = cursor.fetchall()
-        for name, _ in deferred:
-            cursor.execute(f"DROP INDEX {name}")  # a name PostgreSQL itself quoted (regclass text)
-    try:
-        yield
-    finally:
-        with connection.cursor() as cursor:
-            for _, definition in deferred:
-                cursor.execute(definition)
+        indexes = cursor.fetchall()
+        cursor.execute(
+            "SELECT c.conrelid::regclass::text, quote_ident(c.conname), pg_get_constraintdef(c.oid)"
+            " FROM pg_constraint c JOIN pg_class t ON t.oid = c.conrelid WHERE t.relname = ANY(%s) AND c.contype = 'f'",
+            [tables],
+        )
+        keys = cursor.fetchall()
+        # Names PostgreSQL itself quoted (regclass text, quote_ident).
+        for name, _ in indexes:
+            cursor.execute(f"DROP INDEX {name}")
+        for table, name, _ in keys:
+            cursor.execute(f"ALTER TABLE {table} DROP CONSTRAINT {name}")
+    return [definition for _, definition in indexes], [
+        f"ALTER TABLE {table} ADD CONSTRAINT {name} {definition}" for table, name, definition in keys
+    ]
 
 
 def _chunk_run(job: tuple[str, range, int, Callable[[int], str]]) -> int:
     return _chunk_load(*job)
 
 
+def _statement_run(sql: str) -> None:
+    with connection.cursor() as cursor:
+        cursor.execute(sql)
+
+
 def choices_load(
     site: Site, start: int, stop: int, *, external_id: Callable[[int], str], processes: int = 2
 ) -> dict[str, float]:
     """Record one four-purpose choice for subjects start..stop-1 in bulk; integrate and sign; return timings."""
-    jobs = [
-        (site.key, range(first, min(first + CHUNK, stop)), first, external_id) for first in range(start, stop, CHUNK)
-    ]
+    # Several chunks per process, so one process builds rows while the other's server process writes them.
+    size = min(CHUNK, max(1, -(-(stop - start) // (2 * processes))))
+    jobs = [(site.key, range(first, min(first + size, stop)), first, external_id) for first in range(start, stop, size)]
     started = time.perf_counter()
-    big = connection.vendor == "postgresql" and stop - start >= DEFER_INDEXES_FROM
-    with secondary_indexes_deferred(_LOADED) if big else nullcontext():
-        # Forked workers open connections of their own; the parent's must not be shared with them.
-        connections.close_all()
-        with multiprocessing.get_context("fork").Pool(processes) as pool:
+    # A load at least as big as what the tables hold is cheaper to index and check once, after.
+    defer = connection.vendor == "postgresql" and stop - start >= start
+    # Forked workers open connections of their own; the parent's must not be shared with them. Their
+    # rows are tuples without cycles: the cyclic collector would only walk the growing lists again and again.
+    connections.close_all()
+    with multiprocessing.get_context("fork").Pool(processes, initializer=gc.disable) as pool:
+        indexes, keys = checks_drop(_LOADED) if defer else ([], [])
+        try:
             events = sum(pool.imap_unordered(_chunk_run, jobs))
+        finally:
+            # Side by side, one statement per worker connection; the keys after the indexes (their locks conflict).
+            pool.map(_statement_run, indexes, chunksize=1)
+            pool.map(_statement_run, keys, chunksize=1)
     loaded = time.perf_counter() - started
     started = time.perf_counter()
     leaves = services.log_integrate(site=site.key, checkpoint_force=True)
