@@ -2,15 +2,15 @@
 
 Each choice becomes exactly the rows the append path writes (a subject mapping, one event per
 purpose with its queued leaf hash, one state row per purpose), built with the ledger's own functions
-(`key_of`, `uuid7`, `event_text_bytes`, `merkle.leaf_hash`, `rows_insert`); the ledger's
+(`key_of`, `uuid7s`, `event_text_bytes`, `merkle.leaf_hash`, `rows_insert`); the ledger's
 integrator then gives them leaves and signs a checkpoint, so `verify_ledger` checks the result like
 any other log. No evidence and no webhooks: the read benches need neither.
 """
 
 import gc
 import multiprocessing
+import os
 import random
-import secrets
 import time
 from collections.abc import Callable, Sequence
 from datetime import timedelta
@@ -24,7 +24,7 @@ from consent.models import Site, Subject
 from ledger import merkle, services
 from ledger.canonical import event_text_bytes, timestamp
 from ledger.choices import kind_derive
-from ledger.ids import now_ns, ns_datetime, uuid7
+from ledger.ids import now_ns, ns_datetime, uuid7s
 from ledger.logs import key_of, log_get_or_create
 from ledger.models import Event, PendingLeaf, State
 from ledger.projection import EVENT_COLUMNS
@@ -59,8 +59,12 @@ def _chunk_load(site_key: str, numbers: range, seed: int, external_id: Callable[
     states: list[tuple[Any, ...]] = []
     created_at = timezone.now()
     visitor = Subject.Kind.VISITOR.value
-    for n in numbers:
-        pseudonym = secrets.token_hex(16)
+    # What depends only on the decision: a first choice's kind (kind_derive with nothing before it).
+    kinds = {granted: kind_derive(granted=granted, previously_granted=False) for granted in (True, False)}
+    # One draw of randomness for every pseudonym of the chunk (each is secrets.token_hex(16)'s 32 hex digits).
+    pseudonyms = os.urandom(16 * len(numbers)).hex()
+    for offset, n in enumerate(numbers):
+        pseudonym = pseudonyms[32 * offset : 32 * offset + 32]
         key = key_of(log, pseudonym)
         subjects.append((site.id, external_id(n), visitor, pseudonym, key, created_at))
         ns = now_ns()
@@ -68,13 +72,13 @@ def _chunk_load(site_key: str, numbers: range, seed: int, external_id: Callable[
         expires_at = recorded_at + lifetime
         # One choice shares its timestamps: format them once, as event_text_bytes takes them.
         recorded_text, expires_text = timestamp(recorded_at), timestamp(expires_at)
-        receipt_id = uuid7(ns)
+        receipt_id, *event_ids = uuid7s(ns, 5)
         receipt_text = str(receipt_id)
-        # Everybody grants marketing, so its audience is every subject.
-        decisions = {"analytics": rng.random() < 0.6, "essential": True, "marketing": True, "personalization": True}
-        for purpose, granted in decisions.items():
-            event_id = uuid7(ns)
-            kind = kind_derive(granted=granted, previously_granted=False)
+        # Everybody grants marketing, so its audience is every subject (purposes in sorted order, as appended).
+        analytics = rng.random() < 0.6
+        decisions = (("analytics", analytics), ("essential", True), ("marketing", True), ("personalization", True))
+        for (purpose, granted), event_id in zip(decisions, event_ids, strict=True):
+            kind = kinds[granted]
             expires = expires_at if granted else None
             events.append((log.id, event_id, key, purpose, granted, kind, "banner", "custom", banner_version, "", "en",
                            recorded_at, recorded_at, expires, receipt_id, "", None))  # fmt: skip
