@@ -13,10 +13,11 @@ sync workers on loopback, and drives it:
 - bulk checks of 1,000 subjects, one after another, timed by the client;
 - the whole audience of one purpose (every subject) by cursor.
 
-    .venv/bin/python bench/api.py [--subjects 250000] [--duration 20] [--fresh]
+    .venv/bin/python bench/api.py [--subjects 250000] [--duration 20] [--fresh] [--load-only]
 
 It creates its database (assent_bench_api, or the one DATABASE_URL names) when missing and keeps
-the loaded subjects for the next run (`--fresh` drops them). Prints the figures; never run by the tests.
+the loaded subjects for the next run (`--fresh` drops them; `--fresh --load-only --subjects 20000`
+times the bulk load alone, checks the log and stops). Prints the figures; never run by the tests.
 """
 
 import argparse
@@ -250,6 +251,7 @@ def main() -> None:
     parser.add_argument("--duration", type=int, default=20)
     parser.add_argument("--connections", type=int, default=4)
     parser.add_argument("--fresh", action="store_true", help="drop the database and load from nothing")
+    parser.add_argument("--load-only", action="store_true", help="load and check the subjects, then stop")
     args = parser.parse_args()
     if not os.environ["DATABASE_URL"].startswith("postgres"):
         raise SystemExit("set DATABASE_URL to a PostgreSQL database for the benchmark")
@@ -262,6 +264,8 @@ def main() -> None:
     call_command("migrate", verbosity=0)
     signing_key_ensure()
     load(args.subjects)
+    if args.load_only:
+        return
     from django.db import connection
 
     with connection.cursor() as cursor:

@@ -15,7 +15,7 @@ from ledger.canonical import canonical_json
 from ledger.choices import Choice, kind_derive
 from ledger.errors import IdempotencyConflict
 from ledger.idempotency import key_find, key_insert, request_fingerprint
-from ledger.ids import now_ns, ns_datetime, uuid7
+from ledger.ids import now_ns, ns_datetime, uuid7s
 from ledger.models import Event, Evidence, Log, PendingLeaf, State
 from ledger.projection import FOLD_COLUMNS, StateRow, state_fold, state_next
 from ledger.receipts import Receipt, receipt_sign
@@ -53,14 +53,13 @@ def choice_write(log: Log, key: str, choice: Choice, channel: str, savepoint: An
     ns = now_ns()
     recorded_at = ns_datetime(ns)
     floor = max((uuid.UUID(row.event_id) for row in stored.values()), default=None)
-    receipt_id = uuid7(ns, after=floor)
+    purposes = sorted(choice.decisions)
+    receipt_id, *event_ids = uuid7s(ns, 1 + len(purposes), after=floor)
     evidence = _evidence(log, key, receipt_id, recorded_at, choice.evidence)
     evidence_hash = _evidence_hash(evidence)
     events = [
-        _event(
-            key, choice, purpose, stored.get(purpose), uuid7(ns, after=floor), recorded_at, receipt_id, evidence_hash
-        )
-        for purpose in sorted(choice.decisions)
+        _event(key, choice, purpose, stored.get(purpose), event_id, recorded_at, receipt_id, evidence_hash)
+        for purpose, event_id in zip(purposes, event_ids, strict=True)
     ]
     leaves = [_leaf_hash(log.site, event) for event in events]
     states = [_state_after(stored.get(event.purpose), event) for event in events]
