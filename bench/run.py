@@ -27,10 +27,10 @@ RESULTS = ROOT / "bench" / "results.md"
 
 # name: (script arguments at the quick size, extra environment)
 QUICK = {
-    "ingest": ([], {"BENCH_SECONDS": "10"}),
-    "api": (["--subjects", "20000", "--duration", "10", "--fresh"], {}),
+    "ingest": ([], {"BENCH_SECONDS": "20"}),
+    "api": (["--subjects", "20000", "--duration", "20", "--fresh"], {}),
     "ledger": (["--events", "10000", "--subjects", "2500", "--million", "100000", "--samples", "200"], {}),
-    "hooks": (["--choices", "500", "--rate", "20", "--seconds", "10"], {}),
+    "hooks": (["--choices", "2000", "--rate", "50", "--seconds", "10"], {}),
     "banner": ([], {"BENCH_LOADS": "10"}),
     "console": (["--events", "100000", "--fresh"], {}),
 }
