@@ -168,3 +168,8 @@ def triggers_problems(connection: Any) -> list[str]:
         if connection.vendor == "postgresql":
             return _postgres_problems(cursor)
         return _sqlite_problems(cursor)
+
+
+def triggers_restore(apps: object, schema_editor: Any) -> None:
+    """A migration step after altering a ledger table: SQLite rebuilds the table and loses its triggers."""
+    triggers_reinstall(schema_editor.connection)

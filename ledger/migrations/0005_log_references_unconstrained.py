@@ -3,12 +3,7 @@
 import django.db.models.deletion
 from django.db import migrations, models
 
-from ledger.triggers import triggers_reinstall
-
-
-def triggers_restore(apps, schema_editor):
-    # SQLite rebuilt the altered tables and lost their append-only triggers.
-    triggers_reinstall(schema_editor.connection)
+from ledger.triggers import triggers_restore
 
 
 class Migration(migrations.Migration):

@@ -37,34 +37,30 @@ def test_a_remembered_site_is_not_read_from_the_database_again(own_redis, api, c
     assert second_reads == []
 
 
-def test_a_renamed_site_is_refused_under_its_old_key_on_the_very_next_request(
+def _rename(site):
+    site.key = "acme-renamed"
+
+
+def _move(site):
+    site.organization = Organization.objects.create(name="Elsewhere")
+
+
+@pytest.mark.parametrize("change", [_rename, _move], ids=["renamed, refused under its old key", "moved away"])
+def test_a_changed_site_is_refused_on_the_very_next_request(
     own_redis,  # noqa: F811
     api,
     chosen,
     site,
     django_capture_on_commit_callbacks,
+    change,
 ):
     assert _get(api)[0].status_code == 200
     with django_capture_on_commit_callbacks(execute=True):
-        site.key = "acme-renamed"
+        change(site)
         site.save()
     response = _get(api)[0]
     assert response.status_code == 404
     assert response.json()["error"]["code"] == "not_found"
-
-
-def test_a_site_moved_to_another_organization_is_refused_at_once(
-    own_redis,  # noqa: F811
-    api,
-    chosen,
-    site,
-    django_capture_on_commit_callbacks,
-):
-    assert _get(api)[0].status_code == 200
-    with django_capture_on_commit_callbacks(execute=True):
-        site.organization = Organization.objects.create(name="Elsewhere")
-        site.save()
-    assert _get(api)[0].status_code == 404
 
 
 def test_a_change_another_process_announced_in_redis_is_seen_by_the_next_request(
