@@ -88,3 +88,32 @@ def test_a_days_first_count_and_the_next_are_one_statement_each(site):
         assert len(captured.captured_queries) == 1
         row = DailyCount.objects.get(site=site, banner_version=version, locale="en")
         assert (row.custom, row.shown, row.accept_all, row.reject_all, row.other) == (expected, 0, 0, 0, 0)
+
+
+def _synchronous_commit() -> str:
+    with connection.cursor() as cursor:
+        cursor.execute("SHOW synchronous_commit")
+        return str(cursor.fetchone()[0])
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_count_outside_a_transaction_lands_without_waiting_for_the_disk(site):
+    """A figure's commit need not wait for the disk; the setting ends with its own statement."""
+    version = site.banner_versions.get().content_hash
+    with CaptureQueriesContext(connection) as captured:
+        daily_count_add(site=site, banner_version=version, locale="en", counter="accept_all")
+    assert DailyCount.objects.get(site=site, banner_version=version, locale="en").accept_all == 1
+    if connection.vendor == "postgresql":
+        assert captured.captured_queries[0]["sql"].startswith("SET LOCAL synchronous_commit TO OFF; INSERT")
+        assert _synchronous_commit() == "on"
+
+
+@pytest.mark.django_db
+def test_a_count_inside_a_callers_transaction_leaves_its_commit_synchronous(site):
+    """Inside a caller's transaction, SET LOCAL would reach the caller's commit: it is not sent there."""
+    version = site.banner_versions.get().content_hash
+    with CaptureQueriesContext(connection) as captured:
+        daily_count_add(site=site, banner_version=version, locale="en", counter="accept_all")
+    assert "synchronous_commit" not in captured.captured_queries[0]["sql"]
+    if connection.vendor == "postgresql":
+        assert _synchronous_commit() == "on"
