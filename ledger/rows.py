@@ -72,11 +72,8 @@ def fetch(sql: str, params: Sequence[Any], *, prepared: bool = False) -> list[tu
     `prepared`: on PostgreSQL, planned once per connection instead of on every call (for statements
     of a few fixed shapes that run all day).
     """
-    if prepared and connection.vendor == "postgresql":
-        return backends.postgresql.fetch_prepared(sql, params)
-    with connection.cursor() as cursor:
-        cursor.execute(sql, params)
-        return list(cursor.fetchall()) if cursor.description else []
+    rows: list[tuple[Any, ...]] = backends.current().fetch(sql, params, prepared)
+    return rows
 
 
 def any_of(column: str, values: Sequence[Any]) -> tuple[str, list[Any]]:

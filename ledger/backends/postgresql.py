@@ -10,9 +10,11 @@ from typing import Any
 import psycopg
 from django.db import connection, transaction
 from psycopg.adapt import Transformer
+from psycopg.pq import ExecStatus
 
 from ledger.projection import STATE_COLUMNS, StateRow
 
+TUPLES_OK = ExecStatus.TUPLES_OK
 STATE_SELECT = f"SELECT {STATE_COLUMNS} FROM ledger_state WHERE log_id = %s AND subject_key = %s FOR UPDATE"  # noqa: S608
 
 
@@ -68,22 +70,34 @@ def attempt() -> Iterator[Savepoint | None]:
             cursor.execute(f"RELEASE SAVEPOINT {savepoint.name}")
 
 
-def fetch_prepared(sql: str, params: Sequence[Any]) -> list[tuple[Any, ...]]:
-    """Run one statement with its parameters bound on the server, so PostgreSQL plans it once per connection.
+def fetch(sql: str, params: Sequence[Any], prepared: bool = False) -> list[tuple[Any, ...]]:
+    """Run one statement through Django's cursor and return its rows (none for one that returns none).
 
+    `prepared`: its parameters bound on the server, so PostgreSQL plans it once per connection.
     Django binds parameters on the client: the server sees new text every time and plans it anew
-    (for the webhook claim, planning took longer than running). A cursor that binds on the server
-    lets psycopg prepare a statement once it has run on the connection before (the connection's
-    `prepare_threshold`, set in settings; Django's own cursors never prepare). Still Django's cursor
-    wrapper, so errors and logged queries are as usual.
+    (for the subject's find-or-create and the webhook claim, planning took longer than running). A
+    cursor that binds on the server lets psycopg prepare a statement once it has run on the
+    connection before (the connection's `prepare_threshold`, set in settings; Django's own cursors
+    never prepare). Either way Django's cursor wrapper runs it, so errors and logged queries are as usual.
     """
+    if not prepared:
+        with connection.cursor() as cursor:
+            cursor.execute(sql, params)
+            return _rows(cursor.cursor)
     connection.close_if_health_check_failed()
     connection.ensure_connection()
     with connection.wrap_database_errors:
-        cursor = connection._prepare_cursor(psycopg.Cursor(connection.connection))  # type: ignore[attr-defined]
+        raw = psycopg.Cursor(connection.connection)
+        cursor = connection._prepare_cursor(raw)  # type: ignore[attr-defined]
     with cursor:
         cursor.execute(sql, params)
-        return list(cursor.fetchall()) if cursor.description else []
+        return _rows(raw)
+
+
+def _rows(cursor: Any) -> list[tuple[Any, ...]]:
+    # Asked of the result's status: `description` builds a column object per column on every read.
+    result = cursor.pgresult
+    return list(cursor.fetchall()) if result is not None and result.status == TUPLES_OK else []
 
 
 def state_row(row: Sequence[Any]) -> StateRow:

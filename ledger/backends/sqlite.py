@@ -70,6 +70,13 @@ def states_locked(log_id: int, key: str, savepoint: None = None) -> dict[str, St
     return {row[0]: state_row(row) for row in rows}
 
 
+def fetch(sql: str, params: Sequence[Any], prepared: bool = False) -> list[tuple[Any, ...]]:
+    """Run one statement and return its rows (none for one that returns none); SQLite has no plans to keep."""
+    with connection.cursor() as cursor:
+        cursor.execute(sql, params)
+        return list(cursor.fetchall()) if cursor.description else []
+
+
 def statements_run(statements: Sequence[tuple[str, list[Any]]], savepoint: None = None) -> None:
     """Run INSERTs one by one: SQLite runs in this process, so a statement costs no round trip."""
     with connection.cursor() as cursor:
