@@ -11,6 +11,7 @@ from consent.api import keycache
 from consent.api.keys import key_hash, key_is_well_formed
 from consent.api.models import ApiKey
 from consent.api.services import api_key_touch
+from consent.api.throttles import key_charge
 
 
 class KeyUser:
@@ -29,10 +30,12 @@ class KeyUser:
         return str(self.api_key)
 
 
-def key_verified(hashed: str) -> keycache.VerifiedKey | None:
-    """Return the key row stored under a hash with the sites it is limited to (remembered while unchanged)."""
-    # The generation is read before the rows, so a change committed after this read is never hidden.
-    generation = keycache.generation_current()
+def key_verified(hashed: str, generation: int | None) -> keycache.VerifiedKey | None:
+    """Return the key row stored under a hash with the sites it is limited to (remembered while unchanged).
+
+    `generation` is the keys' generation, read before this call: a change committed after that read
+    is never hidden.
+    """
     verified = keycache.remembered(hashed, generation)
     if verified is not None:
         return verified
@@ -61,7 +64,10 @@ class ApiKeyAuthentication(BaseAuthentication):
             raise exceptions.AuthenticationFailed("The API key is not valid.") from None
         if not key_is_well_formed(key):
             raise exceptions.AuthenticationFailed("The API key is not valid.")
-        verified = key_verified(key_hash(key))
+        hashed = key_hash(key)
+        # Counted before the key is looked up: the same round trip reads the keys' generation.
+        charge = request.key_charge = key_charge(request, hashed)  # type: ignore[attr-defined]
+        verified = key_verified(hashed, charge.key_generation)
         now = timezone.now()
         if verified is None:
             raise exceptions.AuthenticationFailed("The API key is not valid.")

@@ -50,8 +50,13 @@ def _token_read() -> int | None:
         token = cache.get(GENERATION_KEY)
         return token if isinstance(token, int) else None
     raw = redis_client(backend).get(backend.make_and_validate_key(GENERATION_KEY))
+    return generation_parse(raw) if raw is not None else None
+
+
+def generation_parse(raw: str | bytes) -> int | None:
+    """Return the token a raw value read from Redis holds, or None when it is none of ours."""
     # An integer is stored unpickled, as plain digits; anything else is no token of ours.
-    return int(raw) if raw is not None and raw.isdigit() else None
+    return int(raw) if raw.isdigit() else None
 
 
 def generation_current() -> int | None:

@@ -92,42 +92,40 @@ def _redis_hit(backend: RedisCache, counter: str, window: int) -> int:
 
 
 def _redis_charge(
-    backend: RedisCache, counters: Sequence[str], *, window: int, generation_of: str | None = None
-) -> tuple[list[int], str | None]:
-    """Count one hit on each counter and read a site's generation, all in one round trip; return the counts and it.
+    backend: RedisCache, counters: Sequence[str], *, window: int, generations: Sequence[str] = ()
+) -> tuple[list[int], list[str | None]]:
+    """Count one hit on each counter and read generation tokens, all in one round trip; return the counts and them.
 
     Each counter is created with its expiry if new, then INCR'd (Django's incr() asks EXISTS first, a
     second round trip); it is stored as the plain integer the cache itself would store, so cache.get()
-    still reads it. A site never changed since its generation expired (or Redis was emptied) gets a
-    fresh token here.
+    still reads it. `generations` are cache keys of tokens (a site's, the API keys'): one never set
+    since it expired, or since Redis was emptied, gets a fresh token here (digits, so it reads as the
+    integer the cache would store).
     """
-    keys = [backend.make_and_validate_key(counter) for counter in counters]
-    if generation_of is not None:
-        keys.append(backend.make_and_validate_key(site_generation_key(generation_of)))
+    keys = [backend.make_and_validate_key(name) for name in (*counters, *generations)]
     answers = _charge_script(backend)(
-        keys=keys, args=[window * 2, len(counters), secrets.token_hex(8), GENERATION_TIMEOUT]
+        keys=keys, args=[window * 2, len(counters), secrets.randbits(62), GENERATION_TIMEOUT]
     )
     counts = [int(answer) for answer in answers[: len(counters)]]
-    if generation_of is None:
-        return counts, None
-    generation = answers[-1]
-    return counts, generation.decode() if isinstance(generation, bytes) else generation
+    tokens = [token.decode() if isinstance(token, bytes) else token for token in answers[len(counters) :]]
+    return counts, tokens
 
 
 # What one request asks Redis, as one command: count each counter (created with its expiry when new,
-# stored as the plain integer the cache itself would store) and, when asked, read a site's generation
-# (a site never changed since it expired, or since Redis was emptied, gets a fresh token). A script
-# rather than a pipeline: one command to build, send and parse instead of two per counter and two more.
+# stored as the plain integer the cache itself would store) and read each generation token, setting a
+# fresh one where there is none. A script rather than a pipeline: one command to build, send and
+# parse instead of two per counter and two per token.
 _CHARGE = """
 local counted = tonumber(ARGV[2])
 local answers = {}
-for i = 1, counted do
-  redis.call('SET', KEYS[i], 0, 'EX', ARGV[1], 'NX')
-  answers[i] = redis.call('INCR', KEYS[i])
-end
-if #KEYS > counted then
-  redis.call('SET', KEYS[counted + 1], ARGV[3], 'EX', ARGV[4], 'NX')
-  answers[counted + 1] = redis.call('GET', KEYS[counted + 1])
+for i = 1, #KEYS do
+  if i <= counted then
+    redis.call('SET', KEYS[i], 0, 'EX', ARGV[1], 'NX')
+    answers[i] = redis.call('INCR', KEYS[i])
+  else
+    redis.call('SET', KEYS[i], ARGV[3], 'EX', ARGV[4], 'NX')
+    answers[i] = redis.call('GET', KEYS[i])
+  end
 end
 return answers
 """
@@ -157,24 +155,28 @@ def rate_limit_hit(*, key: str, limit: int, window: int = 60) -> int | None:
     return max(1, int((slot + 1) * window - now + 0.999))
 
 
-def rate_limit_hit_reading(*, key: str, limit: int, site_key: str | None) -> tuple[int | None, str | None]:
-    """Count one hit on key as rate_limit_hit() does and, on Redis, read a site's generation in the same round trip.
+def rate_limit_hit_reading(
+    *, key: str, limit: int, reading: Sequence[str]
+) -> tuple[int | None, list[str | None] | None]:
+    """Count one hit on key as rate_limit_hit() does and, on Redis, read generation tokens in the same round trip.
 
-    Returns the seconds to wait (None: go ahead) and the site's generation (None: not read, trust no memory).
+    `reading` are the cache keys of the tokens. Returns the seconds to wait (None: go ahead) and the
+    tokens (None: not read, trust no memory).
     """
     backend = caches["default"]
-    if site_key is None or not isinstance(backend, RedisCache):
+    if not isinstance(backend, RedisCache):
         return rate_limit_hit(key=key, limit=limit), None
     now = time.time()
     window = 60
     slot = int(now // window)
     counter = f"rl:{key}:{slot}"
+    tokens: list[str | None] | None
     try:
-        (count,), generation = _redis_charge(backend, [counter], window=window, generation_of=site_key)
+        (count,), tokens = _redis_charge(backend, [counter], window=window, generations=reading)
     except CACHE_ERRORS:
         logger.warning("rate limit cache unreachable; counting in this process", exc_info=True)
-        count, generation = _local.hit(f"{counter}:{window}", (slot + 1) * window, now), None
-    return _retry_after(count, limit, slot=slot, window=window, now=now), generation
+        count, tokens = _local.hit(f"{counter}:{window}", (slot + 1) * window, now), None
+    return _retry_after(count, limit, slot=slot, window=window, now=now), tokens
 
 
 def limit_client(request: HttpRequest, *, scope: str, read: bool = False) -> JsonResponse | None:
@@ -262,8 +264,8 @@ def write_charge(request: HttpRequest, *, scope: str, site_key: str) -> WriteCha
         charge.client_refusal = limit_client(request, scope=scope)
         return charge
     try:
-        counts, charge.generation = _redis_charge(
-            backend, [client_counter, site_counter], window=window, generation_of=site_key
+        counts, (charge.generation,) = _redis_charge(
+            backend, [client_counter, site_counter], window=window, generations=[site_generation_key(site_key)]
         )
     except CACHE_ERRORS:
         logger.warning("rate limit cache unreachable; counting in this process", exc_info=True)

@@ -8,7 +8,8 @@ token; otherwise it reads the database and remembers the answer under the token 
 that read. So a copy can only be served if no change committed after it was loaded: a change bumps
 the token after its commit, and every later request sees the new token and reads again. The
 marketer API reads the same token in the round trip that counts the key's hit
-(`ratelimit.rate_limit_hit_reading`) and passes it to `site_for_read`.
+(`consent.api.throttles.key_charge`, which reads the API keys' generation there too) and passes it to
+`site_for_read`.
 
 Nothing is remembered when the generation cannot be read (no Redis, or Redis down): then every
 request reads the database, as before. A bump that fails (Redis down at that moment) is logged, and
