@@ -45,10 +45,18 @@ def export_lines(log: Log) -> Iterator[str]:
         yield _line({"type": "key", **key.as_dict()})
     for cp_size, note in checkpoints:
         yield _line({"type": "checkpoint", "size": cp_size, "note": note})
-    for index, digest, event_id, data in stream.leaves(log.site, log.id, size):
-        yield _line(
-            {"type": "leaf", "index": index, "leaf_hash": digest.hex(), "event_id": event_id, "event": data.decode()}
-        )
+    # Read in a transaction, so the leaves flow as they are fetched instead of the whole log first.
+    with stream.reading():
+        for index, digest, event_id, data in stream.leaves(log.site, log.id, size):
+            yield _line(
+                {
+                    "type": "leaf",
+                    "index": index,
+                    "leaf_hash": digest.hex(),
+                    "event_id": event_id,
+                    "event": data.decode(),
+                }
+            )
     waiting = Event.objects.filter(log=log, leaf__isnull=True).order_by("id").values_list(*EVENT_COLUMNS)
     for event in waiting.iterator(chunk_size=_CHUNK):
         yield _line({"type": "pending", "event_id": str(event[0]), "event": event_row_bytes(log.site, event).decode()})

@@ -9,9 +9,13 @@ from pathlib import Path
 import pytest
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 from django.core.management import call_command
+from django.db import connection
 
 from ledger import services
+from ledger.export import export_lines
 from ledger.keys import public_keys
+from ledger.logs import log_find
+from ledger.models import Event
 from ledger.notes import public_keys_from_pem_bundle, public_pem
 from ledger.verify import VerifyFailed, export_verify
 from tests.ledger.conftest import SITE, Append
@@ -130,3 +134,18 @@ def test_the_offline_verifier_does_not_need_django() -> None:
 def test_exporting_an_unknown_site_fails_naming_it(db: None, tmp_path: Path) -> None:
     with pytest.raises(Exception, match="site nowhere: no ledger"):
         call_command("export_ledger", site="nowhere", output=tmp_path / "x")
+
+
+@pytest.mark.postgres
+def test_the_export_streams_its_leaves_rather_than_storing_the_whole_log_first(committed: Append) -> None:
+    """Outside a transaction a server-side cursor is WITH HOLD: PostgreSQL would run the whole query first."""
+    for number in range(3):
+        committed(subject=f"visitor-{number}")
+    services.log_integrate(site=SITE, checkpoint_force=True)
+    lines = export_lines(log_find(SITE))
+    while '"type":"leaf"' not in next(lines):
+        pass
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT is_holdable FROM pg_cursors WHERE name NOT LIKE 'unnamed%'")
+        assert cursor.fetchall() == [(False,)]
+    assert sum('"type":"leaf"' in line for line in lines) == Event.objects.count() - 1
