@@ -54,15 +54,11 @@ class KeyRateThrottle(BaseThrottle):
 
     def __init__(self) -> None:
         self.retry_after: float | None = None
-        # The generation of the site the view is under (None: not read, or no site); the view takes
-        # its site from memory only under it.
-        self.site_generation: str | None = None
 
     def allow_request(self, request: Request, view: APIView) -> bool:
         charge = getattr(request, "key_charge", None)
         if not isinstance(charge, KeyCharge):
             return True  # authentication has already refused it
-        self.site_generation = charge.site_generation
         if charge.retry_after is None:
             return True
         self.retry_after = charge.retry_after

@@ -74,23 +74,6 @@ def redis_client(backend: RedisCache) -> Any:
     return client
 
 
-def _shared_hit(counter: str, window: int) -> int:
-    """Count one hit in the shared cache and return the window's count so far."""
-    if isinstance(backend := caches["default"], RedisCache):
-        return _redis_hit(backend, counter, window)
-    # Elsewhere incr() fails only on the window's first hit, when add() creates the counter with its
-    # expiry (or loses to a concurrent add, then incr wins).
-    try:
-        return int(cache.incr(counter))
-    except ValueError:
-        return 1 if cache.add(counter, 1, timeout=window * 2) else int(cache.incr(counter))
-
-
-def _redis_hit(backend: RedisCache, counter: str, window: int) -> int:
-    """Count one hit in one round trip."""
-    return _redis_charge(backend, [counter], window=window)[0][0]
-
-
 def _redis_charge(
     backend: RedisCache, counters: Sequence[str], *, window: int, generations: Sequence[str] = ()
 ) -> tuple[list[int], list[str | None]]:
@@ -142,41 +125,42 @@ def _charge_script(backend: RedisCache) -> Any:
 
 def rate_limit_hit(*, key: str, limit: int, window: int = 60) -> int | None:
     """Count one hit on key; return None while within limit, else the seconds until the window ends."""
-    now = time.time()
-    slot = int(now // window)
-    counter = f"rl:{key}:{slot}"
-    try:
-        count = _shared_hit(counter, window)
-    except CACHE_ERRORS:
-        logger.warning("rate limit cache unreachable; counting in this process", exc_info=True)
-        count = _local.hit(f"{counter}:{window}", (slot + 1) * window, now)
-    if count <= limit:
-        return None
-    return max(1, int((slot + 1) * window - now + 0.999))
+    return rate_limit_hit_reading(key=key, limit=limit, window=window)[0]
 
 
 def rate_limit_hit_reading(
-    *, key: str, limit: int, reading: Sequence[str]
+    *, key: str, limit: int, reading: Sequence[str] = (), window: int = 60
 ) -> tuple[int | None, list[str | None] | None]:
     """Count one hit on key as rate_limit_hit() does and, on Redis, read generation tokens in the same round trip.
 
     `reading` are the cache keys of the tokens. Returns the seconds to wait (None: go ahead) and the
     tokens (None: not read, trust no memory).
     """
-    backend = caches["default"]
-    if not isinstance(backend, RedisCache):
-        return rate_limit_hit(key=key, limit=limit), None
     now = time.time()
-    window = 60
     slot = int(now // window)
     counter = f"rl:{key}:{slot}"
-    tokens: list[str | None] | None
+    tokens: list[str | None] | None = None
     try:
-        (count,), tokens = _redis_charge(backend, [counter], window=window, generations=reading)
+        if isinstance(backend := caches["default"], RedisCache):
+            (count,), tokens = _redis_charge(backend, [counter], window=window, generations=reading)
+        else:
+            count = _cache_hit(counter, window)
     except CACHE_ERRORS:
         logger.warning("rate limit cache unreachable; counting in this process", exc_info=True)
-        count, tokens = _local.hit(f"{counter}:{window}", (slot + 1) * window, now), None
+        count = _local.hit(f"{counter}:{window}", (slot + 1) * window, now)
     return _retry_after(count, limit, slot=slot, window=window, now=now), tokens
+
+
+def _cache_hit(counter: str, window: int) -> int:
+    """Count one hit in a cache other than Redis and return the window's count so far.
+
+    incr() fails only on the window's first hit, when add() creates the counter with its expiry (or
+    loses to a concurrent add, then incr wins).
+    """
+    try:
+        return int(cache.incr(counter))
+    except ValueError:
+        return 1 if cache.add(counter, 1, timeout=window * 2) else int(cache.incr(counter))
 
 
 def limit_client(request: HttpRequest, *, scope: str, read: bool = False) -> JsonResponse | None:

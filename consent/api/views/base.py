@@ -5,7 +5,6 @@ from typing import Any
 
 from django.http import Http404
 from rest_framework.request import Request
-from rest_framework.throttling import BaseThrottle
 from rest_framework.views import APIView
 
 from consent.api import selectors
@@ -15,7 +14,7 @@ from consent.api.models import ApiKey
 from consent.api.parsers import LimitedJSONParser
 from consent.api.permissions import HasScope
 from consent.api.schema import ApiAutoSchema
-from consent.api.throttles import KeyRateThrottle
+from consent.api.throttles import KeyCharge, KeyRateThrottle
 from consent.dsr.services import access_log_record
 from consent.edge.address import client_address
 from consent.models import Site
@@ -42,21 +41,16 @@ class SiteApiView(ApiView):
     """A view under /api/v1/sites/<site_key>/: the site must be one this key may see, else 404."""
 
     site: Site
-    throttles: list[BaseThrottle]
-
-    def get_throttles(self) -> list[BaseThrottle]:
-        # Kept: the key's throttle reads the site's generation in its own round trip to Redis.
-        self.throttles = super().get_throttles()
-        return self.throttles
 
     def initial(self, request: Request, *args: Any, **kwargs: Any) -> None:
         super().initial(request, *args, **kwargs)
-        generations = [t.site_generation for t in self.throttles if isinstance(t, KeyRateThrottle)]
+        # The site's generation was read when the key's request was counted (`key_charge`).
+        charge = getattr(request, "key_charge", None)
         site = selectors.site_for_key(
             api_key=self.api_key,
             site_key=kwargs["site_key"],
             site_ids=getattr(request.user, "site_ids", None),
-            generation=generations[0] if generations else None,
+            generation=charge.site_generation if isinstance(charge, KeyCharge) else None,
         )
         if site is None:
             raise Http404
