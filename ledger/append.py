@@ -17,12 +17,11 @@ from ledger.errors import IdempotencyConflict
 from ledger.idempotency import key_find, key_insert, request_fingerprint
 from ledger.ids import now_ns, ns_datetime, uuid7s
 from ledger.models import Event, Evidence, Log, PendingLeaf, State
-from ledger.projection import FOLD_COLUMNS, StateRow, state_fold, state_next
+from ledger.projection import FOLD_COLUMNS, STATE_FIELDS, StateRow, state_fold, state_next
 from ledger.receipts import Receipt, receipt_sign
 from ledger.record import EVENT_COLUMNS, EventRecord, record_bytes
 from ledger.rows import Insert, inserts_run
 
-_STATE_FIELDS = ("purpose", "granted", "kind", "source", "since", "expires_at", "event_id", "receipt_id")
 _STATE_UPDATED = ("granted", "kind", "source", "since", "expires_at", "event_id", "receipt_id")
 
 
@@ -130,7 +129,7 @@ def _rows_write(
     savepoint: Any,
 ) -> None:
     """Insert the events, their queue rows, the evidence and key rows and the new projection rows in one go."""
-    state_fields = ("log", "subject_key", *_STATE_FIELDS)
+    state_fields = ("log", "subject_key", *STATE_FIELDS)
     pending = [(event.id, log.id, leaf) for event, leaf in zip(events, leaves, strict=True)]
     inserts_run(
         [

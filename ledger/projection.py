@@ -1,6 +1,6 @@
 """How events fold into the current state, and how a stored event row maps to its canonical bytes."""
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
@@ -11,6 +11,7 @@ __all__ = [
     "EVENT_COLUMNS",
     "FOLD_COLUMNS",
     "STATE_COLUMNS",
+    "STATE_FIELDS",
     "StateRow",
     "event_row_bytes",
     "state_fold",
@@ -24,8 +25,9 @@ def event_row_bytes(site: str, row: tuple[Any, ...]) -> bytes:
     return record_bytes(site, EventRecord.from_row(row))
 
 
-# The columns of a state row in StateRow's order, as raw reads select them.
-STATE_COLUMNS = "purpose, granted, kind, source, since, expires_at, event_id, receipt_id"
+# The columns of a state row in StateRow's order, as the ORM and raw reads select them.
+STATE_FIELDS = ("purpose", "granted", "kind", "source", "since", "expires_at", "event_id", "receipt_id")
+STATE_COLUMNS = ", ".join(STATE_FIELDS)
 
 
 @dataclass(frozen=True)
@@ -40,6 +42,12 @@ class StateRow:
     expires_at: datetime | None
     event_id: str
     receipt_id: str
+
+    @classmethod
+    def from_values(cls, row: Sequence[Any]) -> "StateRow":
+        """Return a row of STATE_FIELDS whose values are already Python's (the ORM's, or psycopg's)."""
+        purpose, granted, kind, source, since, expires_at, event_id, receipt_id = row
+        return cls(purpose, granted, kind, source, since, expires_at, str(event_id), str(receipt_id))
 
     @property
     def receipt(self) -> str:

@@ -4,14 +4,12 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from itertools import groupby
 from operator import itemgetter
-from typing import Any
 
 from django.db import transaction
 
 from ledger.models import Event, Log, State
-from ledger.projection import FOLD_COLUMNS, StateRow, state_fold
+from ledger.projection import FOLD_COLUMNS, STATE_FIELDS, StateRow, state_fold
 
-_STATE_COLUMNS = ("purpose", "granted", "kind", "source", "since", "expires_at", "event_id", "receipt_id")
 _CHUNK = 10_000
 
 Subjects = Iterator[tuple[str, dict[str, StateRow]]]
@@ -35,11 +33,6 @@ class StateDifference:
         )
 
 
-def _stored_row(row: tuple[Any, ...]) -> StateRow:
-    purpose, granted, kind, source, since, expires_at, event_id, receipt_id = row
-    return StateRow(purpose, granted, kind, source, since, expires_at, str(event_id), str(receipt_id))
-
-
 def _folded_subjects(log: Log) -> Subjects:
     rows = Event.objects.filter(log=log).order_by("subject_key", "id").values_list("subject_key", *FOLD_COLUMNS)
     for subject, group in groupby(rows.iterator(chunk_size=_CHUNK), key=itemgetter(0)):
@@ -47,9 +40,9 @@ def _folded_subjects(log: Log) -> Subjects:
 
 
 def _stored_subjects(log: Log) -> Subjects:
-    rows = State.objects.filter(log=log).order_by("subject_key", "purpose").values_list("subject_key", *_STATE_COLUMNS)
+    rows = State.objects.filter(log=log).order_by("subject_key", "purpose").values_list("subject_key", *STATE_FIELDS)
     for subject, group in groupby(rows.iterator(chunk_size=_CHUNK), key=itemgetter(0)):
-        yield subject, {row[1]: _stored_row(row[1:]) for row in group}
+        yield subject, {row[1]: StateRow.from_values(row[1:]) for row in group}
 
 
 def _subject_differences(

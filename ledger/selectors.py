@@ -24,7 +24,7 @@ from ledger.keys import PublicKey
 from ledger.keys import public_keys as _public_keys
 from ledger.logs import key_of, log_find
 from ledger.models import Checkpoint, Event, Leaf, Log, PendingLeaf, State
-from ledger.projection import FOLD_COLUMNS, STATE_COLUMNS, StateRow, state_fold
+from ledger.projection import FOLD_COLUMNS, STATE_FIELDS, StateRow, state_fold
 from ledger.rows import any_of, fetch
 from ledger.tree import consistency_proof, inclusion_proof, root_at, tree_size
 
@@ -45,7 +45,6 @@ _EVENT_FIELDS = (
     "expires_at",
 )
 EARLIEST_CURSOR = datetime(2000, 1, 1, tzinfo=UTC)
-_STATE_FIELDS = tuple(STATE_COLUMNS.split(", "))
 
 
 def _json(value: Any) -> Any:
@@ -110,11 +109,6 @@ def granted_now_q(now: datetime) -> Q:
 GRANTED_NOW_SQL = "granted AND (expires_at IS NULL OR expires_at > %s)"
 
 
-def _state_row(row: tuple[Any, ...]) -> StateRow:
-    purpose, granted, kind, source, since, expires_at, event_id, receipt_id = row
-    return StateRow(purpose, granted, kind, source, since, expires_at, str(event_id), str(receipt_id))
-
-
 def _subject(site: str, subject: str) -> tuple[Log, str] | None:
     log = log_find(site)
     return None if log is None else (log, key_of(log, subject))
@@ -126,8 +120,8 @@ def subject_state(*, site: str, subject: str) -> dict[str, StateRow]:
     if found is None:
         return {}
     log, key = found
-    rows = State.objects.filter(log=log, subject_key=key).order_by("purpose").values_list(*_STATE_FIELDS)
-    return {row[0]: _state_row(row) for row in rows}
+    rows = State.objects.filter(log=log, subject_key=key).order_by("purpose").values_list(*STATE_FIELDS)
+    return {row[0]: StateRow.from_values(row) for row in rows}
 
 
 def event_jurisdictions(*, site: str, event_ids: Collection[str]) -> dict[str, str]:
@@ -145,7 +139,7 @@ def _state_with_jurisdictions(backend: ModuleType) -> str:
 
     An outer join: a state never vanishes from the answer for want of its event.
     """
-    columns = ", ".join(f"s.{column}" for column in _STATE_FIELDS)
+    columns = ", ".join(f"s.{column}" for column in STATE_FIELDS)
     return (
         f"SELECT {columns}, e.jurisdiction FROM ledger_state s"  # noqa: S608 (names only, no values)
         f" LEFT JOIN ledger_event e ON e.log_id = s.log_id AND e.id = {backend.STATE_EVENT_ID}"

@@ -38,20 +38,21 @@ class Savepoint:
 
     name: str = "ledger_append"
     opened: bool = False
-    released: bool = False
 
     def opening(self, sql: str) -> str:
         self.opened = True
         return f"SAVEPOINT {self.name}; {sql}"
 
     def releasing(self, sql: str) -> str:
-        self.released = True
         return f"{sql}; RELEASE SAVEPOINT {self.name}"
 
 
 @contextmanager
 def attempt() -> Iterator[Savepoint | None]:
-    """Run one try at an append: within a savepoint of the caller's transaction, else in a transaction of its own."""
+    """Run one try at an append: within a savepoint of the caller's transaction, else in a transaction of its own.
+
+    The try's last statement releases the savepoint (`statements_run`); a failure rolls back to it here.
+    """
     if not connection.in_atomic_block:
         with transaction.atomic():
             yield None
@@ -65,9 +66,6 @@ def attempt() -> Iterator[Savepoint | None]:
                 # Undo whatever the try wrote (the transaction is usable again) and drop the savepoint.
                 cursor.execute(f"ROLLBACK TO SAVEPOINT {savepoint.name}; RELEASE SAVEPOINT {savepoint.name}")
         raise
-    if savepoint.opened and not savepoint.released:
-        with connection.cursor() as cursor:
-            cursor.execute(f"RELEASE SAVEPOINT {savepoint.name}")
 
 
 def fetch(sql: str, params: Sequence[Any], prepared: bool = False) -> list[tuple[Any, ...]]:
@@ -100,10 +98,8 @@ def _rows(cursor: Any) -> list[tuple[Any, ...]]:
     return list(cursor.fetchall()) if result is not None and result.status == TUPLES_OK else []
 
 
-def state_row(row: Sequence[Any]) -> StateRow:
-    """Return a row read with STATE_COLUMNS as a StateRow (psycopg has converted its values already)."""
-    purpose, granted, kind, source, since, expires_at, event_id, receipt_id = row
-    return StateRow(purpose, granted, kind, source, since, expires_at, str(event_id), str(receipt_id))
+# A row read with STATE_COLUMNS as a StateRow: psycopg has converted its values already.
+state_row = StateRow.from_values
 
 
 def any_of(column: str, values: Sequence[Any]) -> tuple[str, list[Any]]:
