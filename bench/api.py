@@ -41,6 +41,7 @@ from bench.harness import (
     LoadWatch,
     Measure,
     alternating,
+    cpu_line,
     database_ensure,
     database_url,
     percentile,
@@ -298,10 +299,7 @@ def main() -> None:
         )
     lines.append(f"lookups/s: {ratio(found['requests_per_s'], bare['requests_per_s'])}")
     lines.append(f"p99 latency: {ratio(found['p99_ms'], bare['p99_ms'])}")
-    lines.append(
-        f"server CPU per lookup (gunicorn master and workers): assent {found['cpu ms']:.2f} ms,"
-        f" baseline {bare['cpu ms']:.2f} ms; {ratio(found['cpu ms'], bare['cpu ms'])}"
-    )
+    lines.append(cpu_line("lookup", found, bare))
     lines.append(f"bulk check of 1,000 subjects: p50 {checks['p50_ms']:.0f} ms, p99 {checks['p99_ms']:.0f} ms")
     lines.append(
         f"audience export: {audience['subjects']:,} subjects in {audience['pages']} pages, {audience['seconds']:.1f} s"

@@ -135,8 +135,6 @@ def group_cpu_seconds(group: int) -> float:
     A server's CPU time per request does not depend on how busy the machine's neighbours were, as its
     rate does: the steadier measure of how much work a request is.
     """
-    import os
-
     ticks = os.sysconf("SC_CLK_TCK")
     total = 0
     for entry in Path("/proc").iterdir():
@@ -187,3 +185,11 @@ def alternating(
             "cpu ms": summed["cpu s"] * 1000 / max(summed["requests"], 1),
         }
     return pooled
+
+
+def cpu_line(what: str, assent: dict[str, float], baseline: dict[str, float]) -> str:
+    """Return the line comparing the two servers' CPU time per request, as `alternating` pooled it."""
+    return (
+        f"server CPU per {what} (gunicorn master and workers): assent {assent['cpu ms']:.2f} ms,"
+        f" baseline {baseline['cpu ms']:.2f} ms; {ratio(assent['cpu ms'], baseline['cpu ms'])}"
+    )

@@ -38,6 +38,7 @@ from bench.harness import (
     ROOT,
     LoadWatch,
     alternating,
+    cpu_line,
     database_ensure,
     database_url,
     ratio,
@@ -279,10 +280,7 @@ def main() -> None:
         )
     lines.append(f"choices/s: {ratio(assent['choices/s'], bare['choices/s'])}")
     lines.append(f"p99 latency: {ratio(assent['p99 ms'], bare['p99 ms'])}")
-    lines.append(
-        f"server CPU per choice (gunicorn master and workers): assent {assent['cpu ms']:.2f} ms,"
-        f" baseline {bare['cpu ms']:.2f} ms; {ratio(assent['cpu ms'], bare['cpu ms'])}"
-    )
+    lines.append(cpu_line("choice", assent, bare))
     report("ingest: public consent POST", lines, load)
 
 

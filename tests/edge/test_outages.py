@@ -7,8 +7,9 @@ import socket
 import subprocess
 import sys
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
+from typing import Any
 
 import pytest
 import redis
@@ -51,6 +52,17 @@ class OwnRedis:
                     self.stop()
                     raise
                 time.sleep(0.05)
+
+    def commands(self, action: Callable[[], Any]) -> tuple[Any, dict[str, int]]:
+        """Run `action`; return what it returned and how often it made this server run each command.
+
+        A script's own calls count too.
+        """
+        server = redis.Redis(port=self.port)
+        server.config_resetstat()
+        result = action()
+        stats = server.info("commandstats")
+        return result, {name: value["calls"] for name, value in stats.items() if "config" not in name}
 
     def stop(self) -> None:
         if self.process.poll() is None:

@@ -1,12 +1,12 @@
 """Django's PostgreSQL backend with a health check that costs no round trip while the connection is quiet.
 
-(And the text of prepared statements in the query log: psycopg sends a prepared statement by name.)
-
 With CONN_HEALTH_CHECKS, Django asks the server `SELECT 1` before the first query of every request: a
 round trip on every hot path. PostgreSQL says goodbye when it drops a connection (a restart, a
 terminated backend, an idle timeout: an error message, then the socket closes), so an idle connection
 on which nothing has arrived since its last answer is still open. Only when something did arrive —
 that goodbye, or a notice — is the server asked as before.
+
+Also: the query log shows a prepared statement's text with its values (psycopg sends one by name).
 """
 
 import select
