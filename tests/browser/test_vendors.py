@@ -71,11 +71,17 @@ def test_a_visitor_allows_one_vendor_of_a_purpose_and_not_another(page, context,
     page.wait_for_function("() => (window.__ran || []).length === 2")
     assert sorted(page.evaluate("window.__ran")) == ["a", "analytics"]
     assert stored_choice(context, site.key)["c"]["analytics:b"] == 0
+    before = page.evaluate("window.assent.get()")
+    assert before["analytics:a"] is True and before["analytics:b"] is False
 
     page.reload()
     page.wait_for_function("() => (window.__ran || []).length === 2")
     page.wait_for_timeout(200)
     assert sorted(page.evaluate("window.__ran")) == ["a", "analytics"]
+    # The page reads the same answers after the reload: true and false, not the cookie's 1 and 0.
+    after = page.evaluate("window.assent.get()")
+    assert after == before
+    assert after["analytics:a"] is True and after["analytics:b"] is False
     # The layer shows the stored vendor choices again.
     page.evaluate("window.assent.showPreferences()")
     prefs = page.get_by_role("dialog", name="Preferences")

@@ -47,8 +47,8 @@ function start(config) {
   for (const p of config.purposes) {
     const refused = stored && stored.d && stored.c && stored.c[p.slug] === 0;
     granted[p.slug] = required.has(p.slug) || (decided ? Boolean(stored.c[p.slug]) : byDefault && !askFirst.has(p.slug) && !refused);
-    // A per-vendor purpose's vendors, as `purpose:vendor` keys, where the visitor decided them.
-    if (decided) for (const k of vendorKeys(p)) granted[k] = stored.c[k];
+    // A per-vendor purpose's vendors, as `purpose:vendor` keys: the visitor's answer, else the purpose's.
+    if (decided) for (const k of vendorKeys(p)) granted[k] = Boolean(stored.c[k] ?? granted[p.slug]);
   }
   const regional = byDefault && window.__assentRegional ? window.__assentRegional(reg, saleShare, gpc) : null;
   const regionalUpdate = () => regional && regional.update(granted);
