@@ -64,16 +64,16 @@ def signing_key() -> Ed25519PrivateKey:
     """Return the current signing key from the setting, or from its file."""
     if settings.LEDGER_SIGNING_KEY:
         return _private_from_pem(settings.LEDGER_SIGNING_KEY.encode())
-    path = Path(settings.LEDGER_SIGNING_KEY_FILE)
+    path = os.fspath(settings.LEDGER_SIGNING_KEY_FILE)  # a string: no Path built for every receipt
     # One stat a call (every receipt is signed): its time of change keys the loaded copy.
     try:
         modified_ns = os.stat(path).st_mtime_ns
     except FileNotFoundError:
         if not settings.DEBUG:
             raise ImproperlyConfigured(f"the ledger signing key file {path} does not exist") from None
-        key_file_create(path)
+        key_file_create(Path(path))
         modified_ns = os.stat(path).st_mtime_ns
-    return _private_from_file(str(path), modified_ns)
+    return _private_from_file(path, modified_ns)
 
 
 @lru_cache(maxsize=8)
