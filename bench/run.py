@@ -30,7 +30,7 @@ QUICK = {
     "ingest": ([], {"BENCH_SECONDS": "20"}),
     "api": (["--subjects", "20000", "--duration", "20", "--fresh"], {}),
     "ledger": (["--events", "10000", "--subjects", "2500", "--million", "100000", "--samples", "200"], {}),
-    "hooks": (["--choices", "2000", "--rate", "50", "--seconds", "10"], {}),
+    "hooks": (["--choices", "2000", "--rate", "100", "--seconds", "10"], {}),
     "banner": ([], {"BENCH_LOADS": "10"}),
     "console": (["--events", "100000", "--fresh"], {}),
 }
