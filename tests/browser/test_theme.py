@@ -152,3 +152,40 @@ def test_each_position_places_a_themed_banner_with_equal_choices_and_no_axe_viol
         assert page.evaluate("window.__csp") == []
     finally:
         context.close()
+
+
+def test_the_preference_centre_wears_the_sites_theme(browser, live):
+    """The account page's preference centre is the same product as the banner: the same colours."""
+    site = themed_site(live, "bar-bottom")
+    theme = BannerTheme.objects.get(site=site)
+    context = browser.new_context(locale="en-US")
+    page = context.new_page()
+    url = f"{live}/theme-check/{site.key}/account/"
+    page.route(
+        url,
+        lambda route: route.fulfill(
+            status=200,
+            headers={"Content-Type": "text/html; charset=utf-8", "Content-Security-Policy": PAGE_CSP},
+            body=f'<!DOCTYPE html><html lang="en"><head><title>Account</title><script src="/c/{site.key}.js"></script>'
+            f'</head><body><main><h1>Your privacy</h1><div id="prefs"></div></main></body></html>',
+        ),
+    )
+    page.add_init_script(CSP_WATCH)
+    try:
+        page.goto(url)
+        page.get_by_role("button", name="Reject all").click()
+        page.evaluate("assent.mountPreferences(document.getElementById('prefs'))")
+        centre = page.locator("#prefs")
+        centre.get_by_role("switch", name="Analytics").wait_for()
+        seen = page.evaluate(
+            """() => {
+              const root = document.getElementById('prefs').shadowRoot;
+              const style = (el) => { const s = getComputedStyle(el); return [s.backgroundColor, s.color]; };
+              return {panel: style(root.querySelector('section')), button: style(root.querySelector('button'))};
+            }"""
+        )
+        assert seen["panel"] == [rgb(theme.background_colour), rgb(theme.text_colour)]
+        assert seen["button"] == [rgb(theme.button_background), rgb(theme.button_text)]
+        assert page.evaluate("window.__csp") == []
+    finally:
+        context.close()

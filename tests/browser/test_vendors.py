@@ -72,7 +72,8 @@ def test_a_visitor_allows_one_vendor_of_a_purpose_and_not_another(page, context,
     assert sorted(page.evaluate("window.__ran")) == ["a", "analytics"]
     assert stored_choice(context, site.key)["c"]["analytics:b"] == 0
     before = page.evaluate("window.assent.get()")
-    assert before["analytics:a"] is True and before["analytics:b"] is False
+    assert before["analytics:a"] is True
+    assert before["analytics:b"] is False
 
     page.reload()
     page.wait_for_function("() => (window.__ran || []).length === 2")
@@ -81,13 +82,50 @@ def test_a_visitor_allows_one_vendor_of_a_purpose_and_not_another(page, context,
     # The page reads the same answers after the reload: true and false, not the cookie's 1 and 0.
     after = page.evaluate("window.assent.get()")
     assert after == before
-    assert after["analytics:a"] is True and after["analytics:b"] is False
+    assert after["analytics:a"] is True
+    assert after["analytics:b"] is False
     # The layer shows the stored vendor choices again.
     page.evaluate("window.assent.showPreferences()")
     prefs = page.get_by_role("dialog", name="Preferences")
     prefs.wait_for()
     assert prefs.get_by_role("checkbox", name="Vendor A").is_checked()
     assert not prefs.get_by_role("checkbox", name="Vendor B").is_checked()
+
+
+def test_the_preference_centre_shows_and_records_each_vendor(page, context, live):
+    site = _site(live, "vendors-centre")
+    Trackers(page, live)
+    _open(page, live, site.key)
+    with page.expect_response(lambda r: choice_posted(r)):
+        page.evaluate("window.assent.set({analytics: true, 'analytics:b': false})")
+    page.evaluate("document.body.append(Object.assign(document.createElement('div'), {id: 'centre'}))")
+    page.evaluate("window.assent.mountPreferences(document.getElementById('centre'))")
+    centre = page.locator("#centre")
+    vendor_a = centre.get_by_role("checkbox", name="Vendor A")
+    vendor_b = centre.get_by_role("checkbox", name="Vendor B")
+    vendor_a.wait_for()
+    # What the server holds for this visitor, vendor by vendor, in the vendors' own styled group.
+    assert vendor_a.is_checked()
+    assert not vendor_b.is_checked()
+    assert centre.get_by_role("group", name="Vendors: Analytics").count() == 1
+    # The vendors' stylesheet reached the centre's shadow root too (a bare fieldset has a border).
+    fieldset = "getComputedStyle(document.getElementById('centre').shadowRoot.querySelector('fieldset'))"
+    assert page.evaluate(f"{fieldset}.borderTopStyle") == "none"
+    with page.expect_response(lambda r: choice_posted(r, method="custom")) as posted:
+        vendor_b.check()
+    body = posted.value.request.post_data_json
+    assert body["source"] == "preference_centre"
+    assert body["choices"] == {"analytics": True, "analytics:a": True, "analytics:b": True}
+    page.wait_for_function("() => (window.__ran || []).includes('b')")
+    # Switching the purpose off takes its vendors along, in one record.
+    with page.expect_response(lambda r: choice_posted(r, method="custom")) as posted:
+        centre.get_by_role("switch", name="Analytics").uncheck()
+    assert posted.value.request.post_data_json["choices"] == {
+        "analytics": False,
+        "analytics:a": False,
+        "analytics:b": False,
+    }
+    assert not vendor_a.is_checked()
 
 
 def test_accepting_all_after_refusing_a_vendor_runs_every_vendor(page, context, live):

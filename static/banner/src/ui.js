@@ -15,15 +15,20 @@ export function styleAdopt(root) {
   }
 }
 
+/** Set a site's theme on a host element: checked values only, through the CSSOM (which a strict CSP allows). */
+export function themeApply(host, config) {
+  const theme = config.theme || {};
+  for (const name in theme.vars) host.style.setProperty(name, theme.vars[name]);
+  return theme;
+}
+
 /**
  * Create the banner UI. `model` gives: config, texts(), decisions(), gpcLocked(slug), decide(choices, method).
  */
 export function uiCreate(model) {
   const host = document.createElement("assent-banner");
   const root = host.attachShadow({ mode: "open" });
-  // A site's theme arrives as checked values only, set through the CSSOM (which a strict CSP allows).
-  const theme = model.config.theme || {};
-  for (const name in theme.vars) host.style.setProperty(name, theme.vars[name]);
+  const theme = themeApply(host, model.config);
   styleAdopt(root);
   document.body.append(host);
   let layer = null;

@@ -43,6 +43,9 @@ export function vendorToggles(p, state, legend) {
   // Once the list item holds it: switching the purpose on or off takes its vendors along, and a
   // locked purpose (required, or refused under GPC) locks them in its own state.
   queueMicrotask(() => {
+    // The banner's preferences layer or the preference centre: whichever shadow root now holds it.
+    const root = set.getRootNode();
+    if (root instanceof ShadowRoot) styleAdopt(root);
     const item = set.parentNode;
     const purpose = item && item.querySelector(`input[name="${p.slug}"]`);
     if (!purpose) return;
@@ -67,13 +70,17 @@ export function vendorsStart(config) {
   const word = WORDS[locale.split("-")[0].toLowerCase()] || WORDS.en;
   // Wrap the hook the preferences layer calls per purpose: the declaration's table, if any, stays first.
   const declare = window.__assentDeclare;
-  window.__assentDeclare = (p) => {
+  // `stored`: the state the preference centre read from the server ({key: {granted, since}}); the
+  // preferences layer shows the page's own.
+  window.__assentDeclare = (p, stored) => {
     const table = declare ? declare(p) : null;
     if (!p.vendor_choices || !p.vendor_choices.length) return table;
-    const banner = document.querySelector("assent-banner");
-    if (banner && banner.shadowRoot) styleAdopt(banner.shadowRoot);
     const name = (t.purposes[p.slug] || { name: p.slug }).name;
-    const state = window.assent ? window.assent.get() : {};
+    const state = stored
+      ? Object.fromEntries(Object.entries(stored).map(([key, row]) => [key, row.granted]))
+      : window.assent
+        ? window.assent.get()
+        : {};
     return [table, vendorToggles(p, state, `${word}: ${name}`)];
   };
 }
