@@ -1,5 +1,6 @@
 """The production image's recipe refers only to files that exist, and its entry script works."""
 
+import json
 import os
 import re
 import subprocess
@@ -88,3 +89,23 @@ def test_the_worker_and_beat_check_their_own_health_and_migrate_none():
     assert "celerybeat-schedule" in " ".join(services["beat"]["healthcheck"]["test"])
     for name in [*workers, "beat"]:
         assert "/healthz" not in str(services[name]["healthcheck"])
+
+
+def test_collectstatic_succeeds_with_the_production_storage(tmp_path, settings):
+    """The image's collectstatic step: hashed names, every file a static file refers to present.
+
+    Production stores static files under their hashed names (whitenoise compresses them as well);
+    the manifest step fails on any reference to a missing file, such as a source map comment in a
+    vendored script, and with it the image build.
+    """
+    from django.core.management import call_command
+
+    settings.STATIC_ROOT = tmp_path
+    settings.STORAGES = {
+        **settings.STORAGES,
+        "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.ManifestStaticFilesStorage"},
+    }
+    call_command("collectstatic", interactive=False, verbosity=0)
+    manifest = json.loads((tmp_path / "staticfiles.json").read_text())
+    assert "console/vendor/chart.umd.min.js" in manifest["paths"]
+    assert "banner/dist/assent.js" in manifest["paths"]
