@@ -3,14 +3,17 @@
 # format Podman uses by default has no HEALTHCHECK).
 
 # The banner bundle (static/banner/dist) is committed and CI checks it matches its source, so the
-# image needs no Node.js. The base is pinned to a patch release so a rebuild gets the same Python.
-FROM python:3.11.14-slim-bookworm AS build
+# image needs no Node.js. The base is pinned to a patch release so a rebuild gets the same Python;
+# where no registry can be reached, PYTHON_IMAGE names a local Debian bookworm image with `python`
+# and its venv module instead (README: "Offline").
+ARG PYTHON_IMAGE=python:3.11.14-slim-bookworm
+FROM ${PYTHON_IMAGE} AS build
 ENV PIP_NO_CACHE_DIR=1 PIP_DISABLE_PIP_VERSION_CHECK=1
 RUN python -m venv /venv
 COPY requirements/base.txt /tmp/base.txt
 RUN /venv/bin/pip install --require-hashes -r /tmp/base.txt
 
-FROM python:3.11.14-slim-bookworm
+FROM ${PYTHON_IMAGE}
 ENV PATH=/venv/bin:$PATH PYTHONUNBUFFERED=1 PYTHONDONTWRITEBYTECODE=1 \
     DJANGO_SETTINGS_MODULE=consent.settings ASSENT_VAR_DIR=/var/lib/assent PORT=8000
 RUN groupadd --system assent && useradd --system --gid assent --home /app assent \
