@@ -68,6 +68,23 @@ def rgb(colour: str) -> str:
     return f"rgb({red}, {green}, {blue})"
 
 
+def strict_page(page: Any, url: str, *, head: str, body: str) -> str:
+    """Serve a page at url under PAGE_CSP, with head's scripts and body's markup; return url."""
+    html = (
+        f'<!DOCTYPE html><html lang="en"><head><title>Theme check</title>{head}</head>'
+        f"<body><main>{body}</main></body></html>"
+    )
+    page.route(
+        url,
+        lambda route: route.fulfill(
+            status=200,
+            headers={"Content-Type": "text/html; charset=utf-8", "Content-Security-Policy": PAGE_CSP},
+            body=html,
+        ),
+    )
+    return url
+
+
 def themed_site(live: str, position: str) -> Site:
     """Publish a site of its own with the preset's theme (the live server's database is shared)."""
     organization = factories.OrganizationFactory(name="Theme checks")
@@ -87,16 +104,11 @@ def test_each_position_places_a_themed_banner_with_equal_choices_and_no_axe_viol
     theme = BannerTheme.objects.get(site=site)
     context = browser.new_context(locale="en-US", viewport={"width": WIDTH, "height": HEIGHT}, reduced_motion="reduce")
     page = context.new_page()
-    url = f"{live}/theme-check/{site.key}/"
-    page.route(
-        url,
-        lambda route: route.fulfill(
-            status=200,
-            headers={"Content-Type": "text/html; charset=utf-8", "Content-Security-Policy": PAGE_CSP},
-            body=f'<!DOCTYPE html><html lang="en"><head><title>Theme check</title>'
-            f'<script src="/theme-check/axe.js"></script><script src="/c/{site.key}.js"></script></head>'
-            f"<body><main><h1>A page</h1></main></body></html>",
-        ),
+    url = strict_page(
+        page,
+        f"{live}/theme-check/{site.key}/",
+        head=f'<script src="/theme-check/axe.js"></script><script src="/c/{site.key}.js"></script>',
+        body="<h1>A page</h1>",
     )
     page.route(f"{live}/theme-check/axe.js", lambda route: route.fulfill(path=str(AXE)))
     page.add_init_script(CSP_WATCH)
@@ -160,15 +172,11 @@ def test_the_preference_centre_wears_the_sites_theme(browser, live):
     theme = BannerTheme.objects.get(site=site)
     context = browser.new_context(locale="en-US")
     page = context.new_page()
-    url = f"{live}/theme-check/{site.key}/account/"
-    page.route(
-        url,
-        lambda route: route.fulfill(
-            status=200,
-            headers={"Content-Type": "text/html; charset=utf-8", "Content-Security-Policy": PAGE_CSP},
-            body=f'<!DOCTYPE html><html lang="en"><head><title>Account</title><script src="/c/{site.key}.js"></script>'
-            f'</head><body><main><h1>Your privacy</h1><div id="prefs"></div></main></body></html>',
-        ),
+    url = strict_page(
+        page,
+        f"{live}/theme-check/{site.key}/account/",
+        head=f'<script src="/c/{site.key}.js"></script>',
+        body='<h1>Your privacy</h1><div id="prefs"></div>',
     )
     page.add_init_script(CSP_WATCH)
     try:
