@@ -2,6 +2,7 @@
 
 from django.contrib import admin
 from django.urls import include, path
+from django.views.generic import RedirectView
 
 from consent import views
 from consent.edge.ratelimit import posts_limited
@@ -10,6 +11,8 @@ from consent.edge.ratelimit import posts_limited
 handler500 = "consent.edge.middleware.server_error"
 
 urlpatterns = [
+    # The server's root is the operators' door: the console (which asks them to sign in first).
+    path("", RedirectView.as_view(pattern_name="admin:index"), name="root"),
     path("healthz", views.healthz, name="healthz"),
     path("readyz", views.readyz, name="readyz"),
     # Password guesses at the admin are limited per client, as at the account sign-in page.

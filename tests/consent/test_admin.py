@@ -141,3 +141,10 @@ def test_the_admins_erase_action_goes_through_erasure(staff_client, site, erasab
     events = ledger_selectors.subject_events(site=site.key, subject=erasable.pseudonym)
     assert events[0].kind == "erased"
     assert Delivery.objects.filter(event_type="subject.erased").exists()
+
+
+def test_the_servers_root_leads_to_the_console_sign_in(client):
+    response = client.get("/", follow=True)
+    assert response.redirect_chain[0] == (reverse("admin:index"), 302)
+    assert response.status_code == 200
+    assert response.request["PATH_INFO"] == reverse("admin:login")
