@@ -77,13 +77,14 @@ def signing_key() -> Ed25519PrivateKey:
 
 
 @lru_cache(maxsize=8)
-def _key_id_hex(key: Ed25519PrivateKey) -> str:
+def key_id_hex(key: Ed25519PrivateKey) -> str:
+    """Return a private key's hex key id (of its public key), computed once per key."""
     return key_id(key.public_key()).hex()
 
 
 def signing_key_id() -> str:
     """Return the hex key id of the current signing key (every receipt carries it)."""
-    return _key_id_hex(signing_key())
+    return key_id_hex(signing_key())
 
 
 def retired_keys() -> list[Ed25519PublicKey]:

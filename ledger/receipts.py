@@ -6,7 +6,7 @@ from datetime import datetime
 from typing import Any
 
 from ledger.canonical import timestamp
-from ledger.keys import signing_key, signing_key_id
+from ledger.keys import key_id_hex, signing_key
 from ledger.notes import receipt_text
 
 
@@ -87,5 +87,5 @@ def receipt_sign(
         changed=changed,
         replayed=replayed,
         signature=base64.b64encode(key.sign(text.encode())).decode(),
-        key_id=signing_key_id(),
+        key_id=key_id_hex(key),  # the key that signed, read once: a rotation between two reads cannot split them
     )

@@ -37,3 +37,31 @@ def test_the_published_key_matches_the_signing_key_and_its_id() -> None:
     assert published.key_id == key_id(key).hex()
     assert published.current
     assert published.as_dict()["key_name"] == "assent-ledger"
+
+
+def test_a_receipt_names_the_key_that_signed_it_even_when_the_key_rotates_meanwhile(monkeypatch: Any) -> None:
+    """The key is read once per receipt: a rotation between two reads would name the new key for an old signature."""
+    import base64
+    from datetime import UTC, datetime
+
+    from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
+
+    from ledger import keys, receipts
+
+    old, new = Ed25519PrivateKey.generate(), Ed25519PrivateKey.generate()
+    reads = iter([old, new, new])
+    # The key file changes after the first read, wherever the next read comes from.
+    monkeypatch.setattr(receipts, "signing_key", lambda: next(reads))
+    monkeypatch.setattr(keys, "signing_key", lambda: next(reads))
+    receipt = receipts.receipt_sign(
+        site="s",
+        origin="example.test/s",
+        receipt_id="r",
+        recorded_at=datetime(2026, 1, 1, tzinfo=UTC),
+        events=[("e", "analytics", b"\0" * 32)],
+        state={"analytics": True},
+        changed=["analytics"],
+        replayed=False,
+    )
+    assert receipt.key_id == key_id(old.public_key()).hex()
+    old.public_key().verify(base64.b64decode(receipt.signature), receipt.text().encode())
