@@ -20,7 +20,7 @@ from cryptography.exceptions import InvalidSignature
 
 from ledger.canonical import timestamp
 from ledger.errors import ProofUnavailable, ReceiptUnknown
-from ledger.keys import signing_key, signing_key_id, verification_keys
+from ledger.keys import key_id_hex, signing_key, verification_keys
 from ledger.logs import log_find
 from ledger.merkle import leaf_hash
 from ledger.models import Checkpoint, Event, Leaf, Log
@@ -114,14 +114,15 @@ def receipt_bundle(*, site: str, receipt_id: str | uuid.UUID, signature: str | N
         raise ProofUnavailable(f"receipt {receipt_id} is not covered by a signed checkpoint yet")
     entries, hashes = _proofs(log, leaves, checkpoint.size)
     shared, own = _split([event_row_bytes(log.site, row).decode() for row in rows])
+    key = signing_key()  # read once: the key id names the key that made the signature
     return {
         "format": FORMAT,
         "site": log.site,
         "origin": log.origin,
         "receipt": str(rows[0][13]),
         "recorded_at": timestamp(rows[0][11]),
-        "signature": base64.b64encode(signing_key().sign(text.encode())).decode(),
-        "key_id": signing_key_id(),
+        "signature": base64.b64encode(key.sign(text.encode())).decode(),
+        "key_id": key_id_hex(key),
         "event_shared": shared,
         "events": own,
         "leaves": entries,

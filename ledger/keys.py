@@ -82,10 +82,6 @@ def key_id_hex(key: Ed25519PrivateKey) -> str:
     return key_id(key.public_key()).hex()
 
 
-def signing_key_id() -> str:
-    """Return the hex key id of the current signing key (every receipt carries it)."""
-    return key_id_hex(signing_key())
-
 
 def retired_keys() -> list[Ed25519PublicKey]:
     """Return the public keys of retired signing keys."""
