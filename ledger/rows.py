@@ -33,7 +33,7 @@ class Insert:
 
 
 @lru_cache(maxsize=256)
-def _columns(model: type[Model], names: tuple[str, ...]) -> str:
+def columns(model: type[Model], names: tuple[str, ...]) -> str:
     """Return the quoted, comma-separated column names of model fields."""
     fields = [model._meta.get_field(name) for name in names]
     return ", ".join(
@@ -50,10 +50,10 @@ def _insert_sql(
     row_sql = "(" + ", ".join(["%s"] * len(fields)) + ")"
     # Only quoted names from model metadata are formatted in; every value is a parameter.
     table = connection.ops.quote_name(model._meta.db_table)
-    sql = f"INSERT INTO {table} ({_columns(model, fields)}) VALUES {', '.join([row_sql] * count)}"  # noqa: S608
+    sql = f"INSERT INTO {table} ({columns(model, fields)}) VALUES {', '.join([row_sql] * count)}"  # noqa: S608
     if upsert_on:
-        updates = _columns(model, upsert_set).split(", ")
-        sql += f" ON CONFLICT ({_columns(model, upsert_on)}) DO UPDATE SET "
+        updates = columns(model, upsert_set).split(", ")
+        sql += f" ON CONFLICT ({columns(model, upsert_on)}) DO UPDATE SET "
         sql += ", ".join(f"{column} = EXCLUDED.{column}" for column in updates)
     return sql
 
@@ -91,7 +91,7 @@ def inserts_run(inserts: Iterable[Insert], savepoint: Any = None) -> None:
 def rows_insert(insert: Insert) -> None:
     """Insert many rows into one table: COPY on PostgreSQL, one prepared INSERT run per row on SQLite."""
     table = connection.ops.quote_name(insert.model._meta.db_table)
-    backends.current().rows_copy(table, _columns(insert.model, tuple(insert.fields)), insert.rows)
+    backends.current().rows_copy(table, columns(insert.model, tuple(insert.fields)), insert.rows)
 
 
 @lru_cache(maxsize=64)
@@ -113,7 +113,7 @@ def rows_copy_binary(insert: Insert) -> None:
     """
     fields = tuple(insert.fields)
     table = connection.ops.quote_name(insert.model._meta.db_table)
-    sql = f"COPY {table} ({_columns(insert.model, fields)}) FROM STDIN WITH (FORMAT BINARY)"
+    sql = f"COPY {table} ({columns(insert.model, fields)}) FROM STDIN WITH (FORMAT BINARY)"
     with connection.cursor() as cursor, cursor.cursor.copy(sql) as copy:
         copy.set_types(list(_column_types(insert.model, fields)))
         for row in insert.rows:

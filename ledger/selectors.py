@@ -147,6 +147,41 @@ def _state_with_jurisdictions(backend: ModuleType) -> str:
     )
 
 
+def _states_read(backend: ModuleType, rows: list[tuple[Any, ...]]) -> tuple[dict[str, StateRow], dict[str, str]]:
+    """Return state rows read with STATE_FIELDS and a jurisdiction as states by purpose and jurisdictions by event."""
+    states: dict[str, StateRow] = {}
+    jurisdictions: dict[str, str] = {}
+    for *columns, jurisdiction in rows:
+        row = backend.state_row(columns)
+        states[row.purpose] = row
+        jurisdictions[row.event_id] = jurisdiction or ""
+    return states, jurisdictions
+
+
+def subject_state_joined(
+    *, site: str, found: str, params: list[Any]
+) -> tuple[bool, dict[str, StateRow], dict[str, str]]:
+    """Read the state of the subject a caller's statement finds, in one statement with it (PostgreSQL).
+
+    `found` is the text of common table expressions (without WITH) whose last one, `found`, yields
+    at most one row with the subject's ledger key as `key`; the others may write (PostgreSQL runs a
+    data-modifying one exactly once). Return whether a subject was found, its states and the
+    jurisdictions of their events, as subject_state_with_jurisdictions does.
+    """
+    log = log_find(site)
+    backend = backends.current()
+    columns = ", ".join(f"s.{column}" for column in STATE_FIELDS)
+    sql = (
+        f"WITH {found} SELECT {columns}, e.jurisdiction FROM found f"  # noqa: S608 (names only, no values)
+        " LEFT JOIN ledger_state s ON s.log_id = %s AND s.subject_key = f.key"
+        f" LEFT JOIN ledger_event e ON e.log_id = s.log_id AND e.id = {backend.STATE_EVENT_ID}"
+    )
+    rows = fetch(sql, [*params, log.id if log is not None else None], prepared=True)
+    # A subject without state comes back as one row of nulls (the outer join).
+    states, jurisdictions = _states_read(backend, [row for row in rows if row[0] is not None])
+    return bool(rows), states, jurisdictions
+
+
 def subject_state_with_jurisdictions(*, site: str, subject: str) -> tuple[dict[str, StateRow], dict[str, str]]:
     """Return what subject_state() and event_jurisdictions() of its events return, read in one statement.
 
@@ -157,13 +192,7 @@ def subject_state_with_jurisdictions(*, site: str, subject: str) -> tuple[dict[s
         return {}, {}
     log, key = found
     backend = backends.current()
-    states: dict[str, StateRow] = {}
-    jurisdictions: dict[str, str] = {}
-    for *columns, jurisdiction in fetch(_state_with_jurisdictions(backend), [log.id, key], prepared=True):
-        row = backend.state_row(columns)
-        states[row.purpose] = row
-        jurisdictions[row.event_id] = jurisdiction or ""
-    return states, jurisdictions
+    return _states_read(backend, fetch(_state_with_jurisdictions(backend), [log.id, key], prepared=True))
 
 
 def subject_state_at(*, site: str, subject: str, at: datetime) -> dict[str, StateRow]:

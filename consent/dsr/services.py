@@ -34,7 +34,7 @@ from consent.dsr.models import (
 from consent.models import Membership, Site
 from consent.regions.resolution import RegionSignal
 from consent.regions.selectors import regulation_select
-from ledger.rows import Insert, inserts_run
+from ledger.rows import Insert, columns, inserts_run
 
 __all__ = [
     "DsrInputError",
@@ -381,6 +381,17 @@ def _log(request: DataSubjectRequest, *, actor: str, action: str) -> None:
 _ACCESS_LOG_FIELDS = ("site", "actor", "action", "subject_ref", "ip", "recorded_at")
 
 
+def access_log_row(
+    *, actor: str, action: str, subject_ref: str = "", site: Site | None = None, ip: str | None = None
+) -> tuple[Any, ...]:
+    """Return an access-log entry's values in _ACCESS_LOG_FIELDS order, cut to their columns' lengths."""
+    try:
+        address = str(ipaddress.ip_address(ip)) if ip else None
+    except ValueError:
+        address = None
+    return (site.pk if site is not None else None, actor[:200], action[:64], subject_ref[:200], address, timezone.now())
+
+
 def access_log_record(
     *, actor: str, action: str, subject_ref: str = "", site: Site | None = None, ip: str | None = None
 ) -> None:
@@ -389,12 +400,21 @@ def access_log_record(
     One plain INSERT (no RETURNING, no model built): every API read of personal data writes one, and
     it commits before the answer goes out.
     """
-    try:
-        address = str(ipaddress.ip_address(ip)) if ip else None
-    except ValueError:
-        address = None
-    row = (site.pk if site is not None else None, actor[:200], action[:64], subject_ref[:200], address, timezone.now())
+    row = access_log_row(actor=actor, action=action, subject_ref=subject_ref, site=site, ip=ip)
     inserts_run([Insert(AccessLogEntry, _ACCESS_LOG_FIELDS, [row])])
+
+
+def access_log_select(subject_ref: str) -> str:
+    """Return `INSERT INTO <access log> (…) SELECT …` whose subject reference is the SQL expression given.
+
+    For a statement that logs a read in the same round trip as the read (PostgreSQL: a data-modifying
+    WITH). Its five placeholders take access_log_row()'s values less the subject reference; they are
+    typed, since a SELECT list gives PostgreSQL nothing to infer their types from.
+    """
+    return (
+        f"INSERT INTO {AccessLogEntry._meta.db_table} ({columns(AccessLogEntry, _ACCESS_LOG_FIELDS)})"
+        f" SELECT %s::bigint, %s, %s, {subject_ref}, %s::inet, %s::timestamptz"
+    )
 
 
 def access_log_purge(*, now: datetime | None = None) -> int:

@@ -9,8 +9,9 @@ from tests.ledger.cleanup import ledger_rows_delete
 
 # Lower these when a cut lands; never raise them without a reason written beside the new statement.
 # A lookup: the subject (and the user a device is linked to), the access-log INSERT, the state rows
-# with their events' jurisdictions. The key and the site come from memory; the log too.
-LOOKUP_BUDGET = 3
+# with their events' jurisdictions. The key and the site come from memory; the log too. PostgreSQL
+# does all three in one statement (a data-modifying WITH); SQLite has none, so runs them one by one.
+LOOKUP_BUDGET = {"postgresql": 1, "sqlite": 3}
 # A bulk check: the site's purposes, the access-log INSERT, the subjects, their state rows.
 CHECK_BUDGET = 4
 
@@ -35,7 +36,7 @@ def _statements(request) -> list[str]:
 
 def test_a_subject_lookup_stays_within_its_statement_budget(warm):
     statements = _statements(lambda: warm.get("/api/v1/sites/acme/subjects/visitor-2"))
-    assert len(statements) <= LOOKUP_BUDGET, statements
+    assert len(statements) <= LOOKUP_BUDGET[connection.vendor], statements
 
 
 def test_a_bulk_check_stays_within_its_statement_budget(warm):

@@ -111,6 +111,38 @@ def test_a_visitor_linked_to_a_user_answers_with_the_users_state(api, record, si
     assert body["purposes"]["marketing"]["granted"] is True
 
 
+def test_an_id_in_both_namespaces_answers_as_the_user_unless_kind_says_otherwise(api, record, site):
+    """The lookup ranks a user before a visitor of the same id, logs whose state it read, and honours `kind`."""
+    from consent.dsr.models import AccessLogEntry
+    from consent.models import Subject
+
+    record("same-id", {"marketing": True}, subject_kind="user")
+    record("same-id", {"marketing": False})
+    user = Subject.objects.get(site=site, external_id="same-id", kind="user")
+    visitor = Subject.objects.get(site=site, external_id="same-id", kind="visitor")
+    assert api.get("/api/v1/sites/acme/subjects/same-id").json()["purposes"]["marketing"]["granted"] is True
+    assert AccessLogEntry.objects.get().subject_ref == f"subject:{user.ledger_key}"
+    answer = api.get("/api/v1/sites/acme/subjects/same-id", {"kind": "visitor"}).json()
+    assert answer["purposes"]["marketing"]["granted"] is False
+    assert AccessLogEntry.objects.latest("id").subject_ref == f"subject:{visitor.ledger_key}"
+    # A device linked to the user answers, and is logged, as the user.
+    record("device-3", {"marketing": False})
+    Subject.objects.filter(site=site, external_id="device-3").update(linked_to=user)
+    assert api.get("/api/v1/sites/acme/subjects/device-3").json()["purposes"]["marketing"]["granted"] is True
+    assert AccessLogEntry.objects.latest("id").subject_ref == f"subject:{user.ledger_key}"
+
+
+def test_a_known_subject_without_any_state_answers_with_no_purposes_and_is_logged(api, site):
+    from consent.dsr.models import AccessLogEntry
+    from consent.services import subject_get_or_create
+
+    subject_get_or_create(site=site, external_id="quiet-one", kind="visitor")
+    response = api.get("/api/v1/sites/acme/subjects/quiet-one")
+    assert response.status_code == 200, response.content
+    assert response.json()["purposes"] == {}
+    assert AccessLogEntry.objects.filter(action="api_subject_state").count() == 1
+
+
 def test_the_state_reads_exactly_as_its_output_serializer_renders_it(api, record):
     """The view renders the body by hand (cheaper); the serializer stays the schema, so they must agree."""
     from consent.api.views.subjects import SubjectStateView

@@ -56,12 +56,16 @@ class SiteApiView(ApiView):
             raise Http404
         self.site = site
 
+    def access(self, action: str) -> dict[str, Any]:
+        """Return who reads and from where, as the access log records a read by this key: `action` prefixed."""
+        return {
+            "actor": f"api-key:{self.api_key.prefix}",
+            "action": f"api_{action}",
+            "ip": client_address(self.request._request),
+        }
+
     def personal_data_read(self, action: str, ledger_key: str = "") -> None:
         """Log that this key read personal data (whose, by the subject's ledger key) to the access log."""
         access_log_record(
-            actor=f"api-key:{self.api_key.prefix}",
-            action=f"api_{action}",
-            subject_ref=f"subject:{ledger_key}" if ledger_key else "",
-            site=self.site,
-            ip=client_address(self.request._request),
+            subject_ref=f"subject:{ledger_key}" if ledger_key else "", site=self.site, **self.access(action)
         )

@@ -12,7 +12,7 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.settings import api_settings
 
-from consent.api import selectors
+from consent.api import selectors, services
 from consent.api.models import Scope
 from consent.api.schema import errors
 from consent.api.views.base import SiteApiView
@@ -195,14 +195,17 @@ class SubjectStateView(SiteApiView):
             params = self.InputSerializer(data=request.query_params)
             params.is_valid(raise_exception=True)
             given = params.validated_data
-        found = subject_or_404(view=self, external_id=subject, kind=given.get("kind"))
-        self.personal_data_read("subject_state", found.ledger_key)
         at: datetime | None = given.get("at")
         if at is None:
-            rows, regulations = ledger_selectors.subject_state_with_jurisdictions(
-                site=self.site.key, subject=found.pseudonym
+            # The subject, the access-log entry and the state: one statement (see subject_state_read).
+            known, rows, regulations = services.subject_state_read(
+                site=self.site, external_id=subject, kind=given.get("kind"), **self.access("subject_state")
             )
+            if not known:
+                raise Http404
         else:
+            found = subject_or_404(view=self, external_id=subject, kind=given.get("kind"))
+            self.personal_data_read("subject_state", found.ledger_key)
             rows = ledger_selectors.subject_state_at(site=self.site.key, subject=found.pseudonym, at=at)
             event_ids = [row.event_id for row in rows.values()]
             regulations = ledger_selectors.event_jurisdictions(site=self.site.key, event_ids=event_ids)
