@@ -106,7 +106,8 @@ PGBENCH_TX = """
 \\set s random(1, 2000000000)
 BEGIN;
 INSERT INTO bench_subject (site, external_id, pseudonym, ledger_key)
-  VALUES ('bench', :client_id || '-' || :s, md5(random()::text), md5(:s::text));
+  VALUES ('bench', :client_id || '-' || :s, md5(random()::text), md5(:s::text))
+  ON CONFLICT (site, external_id) DO NOTHING;
 INSERT INTO bench_event (receipt, site, subject, purpose, granted, kind, source, method, banner_version, locale,
   occurred_at, evidence_hash)
   SELECT '00000000-0000-0000-0000-000000000000'::uuid, 'bench', md5(:s::text), p, true, 'opted_in', 'banner',

@@ -82,7 +82,6 @@ def key_id_hex(key: Ed25519PrivateKey) -> str:
     return key_id(key.public_key()).hex()
 
 
-
 def retired_keys() -> list[Ed25519PublicKey]:
     """Return the public keys of retired signing keys."""
     return public_keys_from_pem_bundle(settings.LEDGER_RETIRED_PUBLIC_KEYS or "")
