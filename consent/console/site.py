@@ -59,7 +59,14 @@ class ConsoleSite(admin.AdminSite):
     site_header = _("Assent console")
     site_title = _("Assent console")
     index_title = _("Your organizations")
+    index_template = "console/index.html"
     login_form = ConsoleAuthenticationForm
+
+    def index(self, request: HttpRequest, extra_context: dict[str, Any] | None = None) -> Any:
+        # The sites a member works on come first: each with its dashboard, settings and banner.
+        from consent.console.dashboard.access import dashboard_sites
+
+        return super().index(request, {"console_sites": list(dashboard_sites(request)), **(extra_context or {})})
 
     def has_permission(self, request: HttpRequest) -> bool:
         # Membership is what grants the console: nobody has to flip is_staff for a new member.

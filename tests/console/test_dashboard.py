@@ -120,3 +120,28 @@ def test_the_integration_backlog_is_counted_only_up_to_a_cap(acme, analyst, clie
     assert "2+ events waiting" in response.content.decode()
     [count] = [q["sql"] for q in queries if "COUNT(" in q["sql"].upper() and "ledger_pendingleaf" in q["sql"]]
     assert "LIMIT 3" in count.upper()
+
+
+def test_the_console_opens_on_the_members_own_sites_with_their_dashboards(site, outsider_site, analyst, client):
+    """The landing page lists each site a member works on (theirs only) with its dashboard and settings."""
+    client.force_login(analyst)
+    page = client.get(reverse("admin:index"))
+    assert page.status_code == 200
+    sites = [s.key for s in page.context["console_sites"]]
+    assert sites == ["acme"]
+    html = page.content.decode()
+    assert reverse("admin:console_dashboard", args=["acme"]) in html
+    assert reverse("admin:consent_site_change", args=[site.pk]) in html
+    # Another organization's site is neither listed nor linked.
+    assert reverse("admin:console_dashboard", args=["other"]) not in html
+    assert "Other Corp" not in html
+    # Each link it gives opens.
+    assert client.get(reverse("admin:console_dashboard", args=["acme"])).status_code == 200
+    assert client.get(reverse("admin:consent_site_change", args=[site.pk])).status_code == 200
+
+
+def test_a_member_without_a_site_is_told_how_to_get_one(organization, analyst, client):
+    client.force_login(analyst)
+    page = client.get(reverse("admin:index"), HTTP_ACCEPT_LANGUAGE="ja")
+    assert page.context["console_sites"] == []
+    assert "まだサイトがありません" in page.content.decode()
