@@ -134,16 +134,24 @@ def event_jurisdictions(*, site: str, event_ids: Collection[str]) -> dict[str, s
 
 
 @cache
-def _state_with_jurisdictions(backend: ModuleType) -> str:
+def _state_with_jurisdictions(backend: ModuleType, *, after_found: bool = False) -> str:
     """Return the statement reading a subject's state rows and the jurisdiction of each one's deciding event.
 
-    An outer join: a state never vanishes from the answer for want of its event.
+    Its parameters are the log's id and the subject's key; `after_found`: the key comes from a
+    preceding common table expression `found` instead (subject_state_joined), and a subject without
+    state still answers, with one row of nulls. An outer join to the events: a state never vanishes
+    from the answer for want of its event.
     """
     columns = ", ".join(f"s.{column}" for column in STATE_FIELDS)
+    states = (
+        "found f LEFT JOIN ledger_state s ON s.log_id = %s AND s.subject_key = f.key"
+        if after_found
+        else "ledger_state s"
+    )
     return (
-        f"SELECT {columns}, e.jurisdiction FROM ledger_state s"  # noqa: S608 (names only, no values)
+        f"SELECT {columns}, e.jurisdiction FROM {states}"  # noqa: S608 (names only, no values)
         f" LEFT JOIN ledger_event e ON e.log_id = s.log_id AND e.id = {backend.STATE_EVENT_ID}"
-        " WHERE s.log_id = %s AND s.subject_key = %s"
+        + ("" if after_found else " WHERE s.log_id = %s AND s.subject_key = %s")
     )
 
 
@@ -170,12 +178,7 @@ def subject_state_joined(
     """
     log = log_find(site)
     backend = backends.current()
-    columns = ", ".join(f"s.{column}" for column in STATE_FIELDS)
-    sql = (
-        f"WITH {found} SELECT {columns}, e.jurisdiction FROM found f"  # noqa: S608 (names only, no values)
-        " LEFT JOIN ledger_state s ON s.log_id = %s AND s.subject_key = f.key"
-        f" LEFT JOIN ledger_event e ON e.log_id = s.log_id AND e.id = {backend.STATE_EVENT_ID}"
-    )
+    sql = f"WITH {found} {_state_with_jurisdictions(backend, after_found=True)}"
     rows = fetch(sql, [*params, log.id if log is not None else None], prepared=True)
     # A subject without state comes back as one row of nulls (the outer join).
     states, jurisdictions = _states_read(backend, [row for row in rows if row[0] is not None])
