@@ -1,5 +1,7 @@
 """Per-vendor choices in a real Chromium: the toggles under a purpose, the gate, the POST, the reload."""
 
+import json
+
 import pytest
 
 from consent.models import Organization, Purpose, Site
@@ -98,6 +100,15 @@ def test_the_preference_centre_shows_and_records_each_vendor(page, context, live
     _open(page, live, site.key)
     with page.expect_response(lambda r: choice_posted(r)):
         page.evaluate("window.assent.set({analytics: true, 'analytics:b': false})")
+    # This device's cookie now says otherwise (another device, or a stale copy): the centre shows the record.
+    stored = stored_choice(context, site.key)
+    stored["c"]["analytics:b"] = 1
+    page.evaluate(
+        "([name, value]) => { document.cookie = `${name}=${encodeURIComponent(value)}; path=/`; }",
+        [f"assent_{site.key}", json.dumps(stored)],
+    )
+    page.reload()
+    assert page.evaluate("window.assent.get()['analytics:b']") is True
     page.evaluate("document.body.append(Object.assign(document.createElement('div'), {id: 'centre'}))")
     page.evaluate("window.assent.mountPreferences(document.getElementById('centre'))")
     centre = page.locator("#centre")
