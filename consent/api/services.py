@@ -99,7 +99,6 @@ def subject_state_read(
     and its events' jurisdictions. On PostgreSQL one statement does all three: a lookup is the API's
     hottest read, and each statement costs more CPU than the work it does.
     """
-    kinds = [kind, kind] if kind else list(KIND_ORDER)
     if connection.vendor != "postgresql":
         decider = subject_find(site=site, external_id=external_id, kind=kind)
         if decider is None:
@@ -109,6 +108,7 @@ def subject_state_read(
             site=site.key, subject=decider.pseudonym
         )
         return True, states, jurisdictions
+    kinds = [kind, kind] if kind else list(KIND_ORDER)
     site_id, actor, action, _, address, at = access_log_row(actor=actor, action=action, site=site, ip=ip)
     return ledger_selectors.subject_state_joined(
         site=site.key,

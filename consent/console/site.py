@@ -63,7 +63,7 @@ class ConsoleSite(admin.AdminSite):
     login_form = ConsoleAuthenticationForm
 
     def index(self, request: HttpRequest, extra_context: dict[str, Any] | None = None) -> Any:
-        # The sites a member works on come first: each with its dashboard, settings and banner.
+        # The sites a member works on come first, each with its dashboard and settings.
         from consent.console.dashboard.access import dashboard_sites
 
         return super().index(request, {"console_sites": list(dashboard_sites(request)), **(extra_context or {})})
